@@ -1,0 +1,87 @@
+#include "kensa/core/bytes.h"
+
+#include <array>
+#include <cmath>
+
+namespace kensa {
+
+std::string ReadCString(ByteSpan data, std::uint64_t offset, std::size_t max_length) {
+  std::string out;
+  for (std::uint64_t i = offset; i < data.size() && out.size() < max_length; ++i) {
+    if (data[i] == 0) break;
+    out.push_back(static_cast<char>(data[i]));
+  }
+  return out;
+}
+
+void AppendUtf8(std::string& out, std::uint32_t cp) {
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+std::string ReadUtf16Le(ByteSpan data, std::uint64_t offset, std::size_t units) {
+  std::string out;
+  for (std::size_t i = 0; i < units; ++i) {
+    auto unit = ReadLe<std::uint16_t>(data, offset + 2 * i);
+    if (!unit) break;
+    std::uint32_t cp = *unit;
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < units) {
+      auto low = ReadLe<std::uint16_t>(data, offset + 2 * (i + 1));
+      if (low && *low >= 0xDC00 && *low <= 0xDFFF) {
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (*low - 0xDC00u);
+        ++i;
+      }
+    }
+    AppendUtf8(out, cp);
+  }
+  return out;
+}
+
+double ShannonEntropy(ByteSpan data) {
+  if (data.empty()) return 0.0;
+  std::array<std::uint64_t, 256> counts{};
+  for (std::uint8_t b : data) ++counts[b];
+  double entropy = 0.0;
+  const auto total = static_cast<double>(data.size());
+  for (std::uint64_t c : counts) {
+    if (c == 0) continue;
+    const double p = static_cast<double>(c) / total;
+    entropy -= p * std::log2(p);
+  }
+  return entropy;
+}
+
+std::string ToHex(ByteSpan data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (std::uint8_t b : data) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xF]);
+  }
+  return out;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+}  // namespace kensa

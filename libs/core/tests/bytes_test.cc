@@ -1,0 +1,59 @@
+#include "kensa/core/bytes.h"
+
+#include <catch2/catch.hpp>
+
+namespace kensa {
+namespace {
+
+TEST_CASE("ReadLe reads little-endian integers and refuses to read past the end") {
+  const Bytes data = {0x4d, 0x5a, 0x90, 0x00, 0x03};
+  ByteSpan span(data);
+  CHECK(ReadLe<std::uint16_t>(span, 0) == 0x5a4d);
+  CHECK(ReadLe<std::uint32_t>(span, 1) == 0x0300905aU);
+  CHECK_FALSE(ReadLe<std::uint32_t>(span, 2).has_value());
+  CHECK_FALSE(ReadLe<std::uint8_t>(span, 5).has_value());
+  CHECK_FALSE(ReadLe<std::uint16_t>(span, ~0ULL).has_value());
+  CHECK(ReadBe<std::uint16_t>(span, 0) == 0x4d5a);
+}
+
+TEST_CASE("SubSpan clips to the data that exists") {
+  const Bytes data = {1, 2, 3, 4};
+  CHECK(SubSpan(data, 1, 2).size() == 2);
+  CHECK(SubSpan(data, 3, 100).size() == 1);
+  CHECK(SubSpan(data, 4, 1).empty());
+  CHECK(SubSpan(data, ~0ULL, ~0ULL).empty());
+}
+
+TEST_CASE("ShannonEntropy is 0 for constant data and 8 for all byte values") {
+  Bytes constant(1000, 0x41);
+  CHECK(ShannonEntropy(constant) == Approx(0.0));
+  Bytes every;
+  for (int i = 0; i < 256; ++i) every.push_back(static_cast<std::uint8_t>(i));
+  CHECK(ShannonEntropy(every) == Approx(8.0));
+  CHECK(ShannonEntropy({}) == Approx(0.0));
+}
+
+TEST_CASE("ReadUtf16Le decodes Japanese text and surrogate pairs to UTF-8") {
+  // "検査" U+691C U+67FB, then U+1F600 as a surrogate pair.
+  const Bytes data = {0x1C, 0x69, 0xFB, 0x67, 0x3D, 0xD8, 0x00, 0xDE};
+  CHECK(ReadUtf16Le(data, 0, 2) == "\xE6\xA4\x9C\xE6\x9F\xBB");
+  CHECK(ReadUtf16Le(data, 4, 2) == "\xF0\x9F\x98\x80");
+  CHECK(ReadUtf16Le(data, 6, 5) == "\xEF\xBF\xBD");  // lone low surrogate, then the data ends
+}
+
+TEST_CASE("ReadCString stops at NUL, at the limit and at the end of data") {
+  const Bytes data = {'a', 'b', 0, 'c', 'd', 'e'};
+  CHECK(ReadCString(data, 0, 10) == "ab");
+  CHECK(ReadCString(data, 3, 2) == "cd");
+  CHECK(ReadCString(data, 3, 10) == "cde");
+  CHECK(ReadCString(data, 10, 10).empty());
+}
+
+TEST_CASE("ToHex and AsciiLower") {
+  const Bytes data = {0x00, 0xab, 0xff};
+  CHECK(ToHex(data) == "00abff");
+  CHECK(AsciiLower("KERNEL32.DLL") == "kernel32.dll");
+}
+
+}  // namespace
+}  // namespace kensa
