@@ -1,0 +1,297 @@
+#include "cli.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <ostream>
+#include <sstream>
+
+#include "kensa/core/file.h"
+#include "kensa/pipeline/triage.h"
+#include "kensa/report/render.h"
+#include "kensa/scoring/scoring_model.h"
+
+#ifndef KENSA_DEFAULT_RULES_DIR
+#define KENSA_DEFAULT_RULES_DIR "rules"
+#endif
+
+namespace kensa::cli {
+namespace {
+
+constexpr std::uint64_t kDefaultMaxFileSize = 256ULL * 1024 * 1024;  // largest sample we accept
+constexpr std::uint64_t kMaxConfigBytes = 1024 * 1024;
+
+constexpr const char* kUsage = R"(usage: kensa <command> [options]
+
+commands:
+  triage FILE...   analyze files in this process and print a verdict
+  rules            load the rules and report what loaded (and what did not)
+  version          print the version
+  help             print this text
+
+triage options:
+  --format text|json|html   what to print on standard output (default: text)
+  --out DIR                 also write <sha256>.json, .html and .txt reports into DIR
+  --lang en|ja              language of text and HTML reports (default: en)
+  --fail-on LEVEL           exit 10 when a verdict reaches LEVEL (low, suspicious, malicious, critical)
+  --no-color                never color the terminal summary (NO_COLOR is honoured too)
+
+configuration (triage and rules):
+  --config FILE             YAML configuration (also $KENSA_CONFIG); see docs/configuration.md
+  --rules DIR               rules folder holding yara/, signatures/ and scoring/ (also $KENSA_RULES_DIR)
+  --yara-rules DIR          an extra YARA rule folder; may repeat
+  --max-size BYTES          refuse larger files (default 268435456)
+
+exit codes:
+  0 done   1 internal error   2 usage   3 file not found   4 unreadable   5 empty
+  6 too large   7 not a regular file   8 rules failed to load   9 truncated file (partial report)
+  10 --fail-on level reached
+)";
+
+struct Options {
+  std::string command;
+  std::vector<std::string> files;
+  std::string format = "text";
+  std::string out_dir;
+  std::string lang = "en";
+  std::string fail_on;
+  bool color = true;
+  std::string config_file;
+  pipeline::TriageConfig triage;
+  std::uint64_t max_size = kDefaultMaxFileSize;
+};
+
+std::string DefaultRulesDir() {
+  if (const char* env = std::getenv("KENSA_RULES_DIR"); env != nullptr && *env != '\0') return env;
+  // A build run from its tree finds the repository's rules; an installed one is configured.
+  std::error_code error;
+  if (std::filesystem::is_directory(KENSA_DEFAULT_RULES_DIR, error)) return KENSA_DEFAULT_RULES_DIR;
+  return "rules";
+}
+
+// Applies a YAML configuration file; command-line options given later override it.
+Status LoadConfigFile(const std::string& path, Options* options) {
+  KENSA_ASSIGN_OR_RETURN(Bytes text, ReadFileBounded(path, kMaxConfigBytes));
+  try {
+    const YAML::Node root = YAML::Load(std::string(text.begin(), text.end()));
+    if (!root.IsMap() && !root.IsNull()) return InvalidArgumentError(path + ": the configuration must be a map");
+    auto& config = options->triage.static_config;
+    if (root["rules_dir"]) config.rules_dir = root["rules_dir"].as<std::string>();
+    if (root["yara_rule_dirs"]) {
+      for (const auto& dir : root["yara_rule_dirs"]) config.extra_yara_dirs.push_back(dir.as<std::string>());
+    }
+    if (root["public_suffix_list"]) config.public_suffix_list = root["public_suffix_list"].as<std::string>();
+    if (root["yara_timeout_seconds"]) config.yara_timeout_seconds = root["yara_timeout_seconds"].as<int>();
+    if (root["scoring_model"]) options->triage.scoring_model_path = root["scoring_model"].as<std::string>();
+    if (root["max_file_size"]) options->max_size = root["max_file_size"].as<std::uint64_t>();
+    if (root["language"]) options->lang = root["language"].as<std::string>();
+  } catch (const YAML::Exception& error) {
+    return InvalidArgumentError(path + ": " + error.what());
+  }
+  return Status::Ok();
+}
+
+Result<Options> ParseArgs(const std::vector<std::string>& args) {
+  Options options;
+  options.triage.static_config.rules_dir = DefaultRulesDir();
+  if (args.empty()) return InvalidArgumentError("no command given");
+  options.command = args[0];
+
+  // The configuration file is applied first so that flags override it wherever they stand.
+  std::string config_file;
+  if (const char* env = std::getenv("KENSA_CONFIG"); env != nullptr && *env != '\0') config_file = env;
+  for (std::size_t i = 1; i + 1 < args.size(); ++i) {
+    if (args[i] == "--config") config_file = args[i + 1];
+  }
+  if (!config_file.empty()) KENSA_RETURN_IF_ERROR(LoadConfigFile(config_file, &options));
+  if (const char* no_color = std::getenv("NO_COLOR"); no_color != nullptr && *no_color != '\0') {
+    options.color = false;
+  }
+
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const char* name) -> Result<std::string> {
+      if (i + 1 >= args.size()) return InvalidArgumentError(std::string(name) + " needs a value");
+      return args[++i];
+    };
+    if (arg == "--format") {
+      KENSA_ASSIGN_OR_RETURN(options.format, value("--format"));
+      if (options.format != "text" && options.format != "json" && options.format != "html") {
+        return InvalidArgumentError("--format must be text, json or html, not '" + options.format + "'");
+      }
+    } else if (arg == "--out") {
+      KENSA_ASSIGN_OR_RETURN(options.out_dir, value("--out"));
+    } else if (arg == "--lang") {
+      KENSA_ASSIGN_OR_RETURN(options.lang, value("--lang"));
+    } else if (arg == "--fail-on") {
+      KENSA_ASSIGN_OR_RETURN(options.fail_on, value("--fail-on"));
+      KENSA_RETURN_IF_ERROR(scoring::ParseLevel(options.fail_on).has_value()
+                                ? Status::Ok()
+                                : InvalidArgumentError("--fail-on: " + scoring::ParseLevel(options.fail_on).error().message()));
+    } else if (arg == "--no-color") {
+      options.color = false;
+    } else if (arg == "--config") {
+      ++i;  // applied above
+    } else if (arg == "--rules") {
+      KENSA_ASSIGN_OR_RETURN(options.triage.static_config.rules_dir, value("--rules"));
+    } else if (arg == "--yara-rules") {
+      KENSA_ASSIGN_OR_RETURN(auto dir, value("--yara-rules"));
+      options.triage.static_config.extra_yara_dirs.push_back(dir);
+    } else if (arg == "--max-size") {
+      KENSA_ASSIGN_OR_RETURN(auto text, value("--max-size"));
+      char* end = nullptr;
+      options.max_size = std::strtoull(text.c_str(), &end, 10);
+      if (end == text.c_str() || *end != '\0' || options.max_size == 0) {
+        return InvalidArgumentError("--max-size needs a positive number of bytes, not '" + text + "'");
+      }
+    } else if (arg.starts_with("--")) {
+      return InvalidArgumentError("unknown option " + arg);
+    } else {
+      options.files.push_back(arg);
+    }
+  }
+  if (!report::ParseLanguage(options.lang)) return InvalidArgumentError("--lang must be en or ja, not '" + options.lang + "'");
+  return options;
+}
+
+int ExitCodeForReadError(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kPermissionDenied: return kExitUnreadable;
+    case StatusCode::kResourceExhausted: return kExitTooLarge;
+    case StatusCode::kInvalidArgument: return kExitNotAFile;
+    default: return kExitUnreadable;
+  }
+}
+
+bool IsTruncated(const report::v1::Report& report) {
+  const auto& anomalies = report.static_result().anomalies();
+  return std::any_of(anomalies.begin(), anomalies.end(),
+                     [](const auto& anomaly) { return anomaly.code() == "pe_truncated"; });
+}
+
+Status WriteReports(const report::v1::Report& report, const std::string& dir, report::Language lang) {
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) return UnavailableError("cannot create " + dir + ": " + error.message());
+  const std::string base = dir + "/" + report.submission().sample().hashes().sha256();
+  KENSA_ASSIGN_OR_RETURN(std::string json, report::RenderJson(report));
+  KENSA_RETURN_IF_ERROR(WriteFileAtomically(base + ".json", json));
+  KENSA_RETURN_IF_ERROR(WriteFileAtomically(base + ".html", report::RenderHtml(report, lang)));
+  return WriteFileAtomically(base + ".txt", report::RenderText(report, lang));
+}
+
+std::unique_ptr<pipeline::TriageEngine> CreateEngine(const Options& options, std::ostream& err, int* exit_code) {
+  std::vector<std::string> warnings;
+  auto engine = pipeline::TriageEngine::Create(options.triage, &warnings);
+  for (const auto& warning : warnings) err << "kensa: warning: " << warning << "\n";
+  if (!engine) {
+    err << "kensa: cannot load rules: " << engine.error().message() << "\n";
+    *exit_code = kExitRules;
+    return nullptr;
+  }
+  return std::move(*engine);
+}
+
+int Triage(const Options& options, std::ostream& out, std::ostream& err) {
+  if (options.files.empty()) {
+    err << "kensa: triage needs a FILE (kensa help)\n";
+    return kExitUsage;
+  }
+  int exit_code = kExitOk;
+  auto engine = CreateEngine(options, err, &exit_code);
+  if (!engine) return exit_code;
+  const report::Language lang = *report::ParseLanguage(options.lang);
+
+  int worst = kExitOk;
+  for (const auto& file : options.files) {
+    int code = kExitOk;
+    auto data = ReadFileBounded(file, options.max_size);
+    if (!data) {
+      err << "kensa: " << data.error().message() << "\n";
+      worst = std::max(worst, ExitCodeForReadError(data.error()));
+      continue;
+    }
+    if (data->empty()) {
+      err << "kensa: empty file, nothing to analyze: " << file << "\n";
+      worst = std::max(worst, static_cast<int>(kExitEmpty));
+      continue;
+    }
+    pipeline::SubmissionInfo info;
+    info.file_name = std::filesystem::path(file).filename().string();
+    info.language = options.lang;
+    auto report = engine->Triage(*data, info);
+    if (!report) {
+      err << "kensa: analysis failed for " << file << ": " << report.error().message() << "\n";
+      worst = std::max(worst, static_cast<int>(kExitInternal));
+      continue;
+    }
+    if (options.format == "json") {
+      auto json = report::RenderJson(*report);
+      if (!json) {
+        err << "kensa: " << json.error().message() << "\n";
+        return kExitInternal;
+      }
+      out << *json << "\n";
+    } else if (options.format == "html") {
+      out << report::RenderHtml(*report, lang);
+    } else {
+      report::TextOptions text_options;
+      text_options.color = options.color && &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
+      out << report::RenderText(*report, lang, text_options);
+    }
+    if (!options.out_dir.empty()) {
+      if (Status written = WriteReports(*report, options.out_dir, lang); !written.ok()) {
+        err << "kensa: cannot write reports: " << written.message() << "\n";
+        return kExitInternal;
+      }
+    }
+    if (IsTruncated(*report)) {
+      err << "kensa: warning: " << file << " is truncated (section data past the end of the file); the report is partial\n";
+      code = kExitTruncated;
+    }
+    if (!options.fail_on.empty() && report->verdict().level() >= *scoring::ParseLevel(options.fail_on)) {
+      code = std::max(code, static_cast<int>(kExitLevelReached));
+    }
+    worst = std::max(worst, code);
+  }
+  return worst;
+}
+
+int Rules(const Options& options, std::ostream& out, std::ostream& err) {
+  int exit_code = kExitOk;
+  auto engine = CreateEngine(options, err, &exit_code);
+  if (!engine) return exit_code;
+  out << "rules folder:     " << options.triage.static_config.rules_dir << "\n"
+      << "yara rules:       " << engine->static_analyzer().yara_rule_count() << "\n"
+      << "signature rules:  " << engine->static_analyzer().signature_rule_count() << "\n"
+      << "scoring model:    " << engine->scoring_model().version << "\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (!args.empty() && (args[0] == "help" || args[0] == "--help" || args[0] == "-h")) {
+    out << kUsage;
+    return kExitOk;
+  }
+  if (!args.empty() && (args[0] == "version" || args[0] == "--version")) {
+    out << "kensa 0.1.0\n";
+    return kExitOk;
+  }
+  auto options = ParseArgs(args);
+  if (!options) {
+    err << "kensa: " << options.error().message() << " (kensa help)\n";
+    return kExitUsage;
+  }
+  if (options->command == "triage") return Triage(*options, out, err);
+  if (options->command == "rules") return Rules(*options, out, err);
+  err << "kensa: unknown command '" << options->command << "' (kensa help)\n";
+  return kExitUsage;
+}
+
+}  // namespace kensa::cli
