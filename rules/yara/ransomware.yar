@@ -106,20 +106,3 @@ rule Ransom_Boot_Recovery_Disabled
   condition:
     any of them
 }
-
-rule Ransom_Encrypt_Walk_Rename_Imports
-{
-  meta:
-    description = "Imports a directory walk (FindFirstFile/FindNextFile), a file encryption API (CryptEncrypt or BCryptEncrypt) and MoveFileEx: encrypts files and renames them."
-    description_ja = "ディレクトリ走査（FindFirstFile/FindNextFile）、暗号化API（CryptEncryptまたはBCryptEncrypt）、MoveFileExをインポートしています（ファイルを暗号化して改名）。"
-    severity = "medium"
-    attack = "T1486,T1083"
-    malware_type = "ransomware"
-    author = "Kensa"
-    date = "2026-11-26"
-  condition:
-    pe.imports(/^kernel(32|base)\.dll$/i, /^FindFirstFile(Ex)?[AW]$/) and
-    pe.imports(/^kernel(32|base)\.dll$/i, /^FindNextFile[AW]$/) and
-    (pe.imports("advapi32.dll", "CryptEncrypt") or pe.imports("bcrypt.dll", "BCryptEncrypt")) and
-    pe.imports(/^kernel(32|base)\.dll$/i, /^MoveFile(Ex|WithProgress)?[AW]$/)
-}

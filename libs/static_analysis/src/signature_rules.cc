@@ -65,6 +65,7 @@ Result<SignatureRule> ParseRule(const YAML::Node& node) {
     has_condition = true;
   }
   rule.imports_also_from_strings = match["imports_also_from_strings"].as<bool>(false);
+  rule.applies_to_libraries = match["applies_to_libraries"].as<bool>(false);
   rule.anomaly = match["anomaly"].as<std::string>("");
   for (const auto& condition : match["indicators_any"]) {
     IndicatorCondition parsed;
@@ -75,10 +76,11 @@ Result<SignatureRule> ParseRule(const YAML::Node& node) {
     rule.indicators_any.push_back(std::move(parsed));
   }
   rule.resource_language = match["resource_language"].as<std::string>("");
+  for (const auto& text : StringList(match["strings_any"])) rule.strings_any.push_back(AsciiLower(text));
   rule.requires_pe = match["pe"].as<bool>(false) || !rule.imports_all_groups.empty() ||
                      !rule.resource_language.empty();
   has_condition = has_condition || !rule.anomaly.empty() || !rule.indicators_any.empty() ||
-                  !rule.resource_language.empty();
+                  !rule.resource_language.empty() || !rule.strings_any.empty();
   if (!has_condition) return InvalidArgumentError(context + "'match' has no condition");
   return rule;
 }
@@ -96,11 +98,12 @@ void AddEvidence(analysis::v1::Signature* signature, const std::string& kind, co
 }
 
 // Evaluates one rule; fills `signature` with evidence when it matches.
-bool Matches(const SignatureRule& rule, const std::unordered_set<std::string>& imported,
-             const std::unordered_set<std::string>& named_in_strings,
+bool Matches(const SignatureRule& rule, bool is_library, const std::unordered_set<std::string>& imported,
+             const std::unordered_set<std::string>& named_in_strings, const std::string& lower_text,
              const analysis::v1::StaticResult& result, analysis::v1::Signature* signature) {
   const bool is_pe = result.has_pe() && !result.pe().machine().empty();
   if (rule.requires_pe && !is_pe) return false;
+  if (!rule.imports_all_groups.empty() && is_library && !rule.applies_to_libraries) return false;
 
   for (const auto& group : rule.imports_all_groups) {
     const std::string* found = nullptr;
@@ -147,6 +150,14 @@ bool Matches(const SignatureRule& rule, const std::unordered_set<std::string>& i
       }
     }
     if (!any) return false;
+  }
+
+  if (!rule.strings_any.empty()) {
+    const auto found = std::find_if(rule.strings_any.begin(), rule.strings_any.end(), [&](const std::string& needle) {
+      return lower_text.find(needle) != std::string::npos;
+    });
+    if (found == rule.strings_any.end()) return false;
+    AddEvidence(signature, "string", *found);
   }
 
   if (!rule.resource_language.empty()) {
@@ -215,27 +226,33 @@ Result<SignatureRules> SignatureRules::LoadDirectory(const std::string& director
   return all;
 }
 
-void SignatureRules::Evaluate(const std::vector<std::string>& api_strings,
-                              analysis::v1::StaticResult* result) const {
+void SignatureRules::Evaluate(const StringFacts& strings, analysis::v1::StaticResult* result) const {
+  // A module that exports an API (kernel32 exports CreateRemoteThread, importing it from
+  // kernelbase) provides it; neither its import nor its name in strings is a use of it.
+  std::unordered_set<std::string> exported;
+  int named_exports = 0;
+  for (const auto& exported_function : result->pe().exports()) {
+    if (exported_function.name().empty()) continue;
+    ++named_exports;
+    exported.insert(NormalizeApiName(exported_function.name()));
+  }
+  const bool is_library = result->pe().is_dll() && named_exports >= kLibraryMinNamedExports;
   std::unordered_set<std::string> imported;
   for (const auto& import : result->pe().imports()) {
     for (const auto& function : import.functions()) {
-      if (!function.name().empty()) imported.insert(NormalizeApiName(function.name()));
+      if (function.name().empty()) continue;
+      std::string name = NormalizeApiName(function.name());
+      if (!exported.contains(name)) imported.insert(std::move(name));
     }
   }
-  // A DLL that exports an API (kernel32 exports CreateRemoteThread) is not resolving it.
-  std::unordered_set<std::string> exported;
-  for (const auto& exported_function : result->pe().exports()) {
-    exported.insert(NormalizeApiName(exported_function.name()));
-  }
   std::unordered_set<std::string> named_in_strings;
-  for (const auto& text : api_strings) {
+  for (const auto& text : strings.api_names) {
     std::string name = NormalizeApiName(text);
     if (!exported.contains(name)) named_in_strings.insert(std::move(name));
   }
   for (const auto& rule : rules_) {
     analysis::v1::Signature signature = rule.signature;
-    if (Matches(rule, imported, named_in_strings, *result, &signature)) {
+    if (Matches(rule, is_library, imported, named_in_strings, strings.lower_text, *result, &signature)) {
       *result->add_signatures() = std::move(signature);
     }
   }

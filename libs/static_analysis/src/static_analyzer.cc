@@ -152,18 +152,20 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const 
   strings::StringLimits string_limits;
   string_limits.max_strings = config.max_strings;
   const auto extracted = strings::ExtractStrings(data, string_limits);
-  std::vector<std::string> api_strings;
+  StringFacts string_facts;
   indicators::IndicatorExtractor extractor(state_->public_suffixes);
   std::uint32_t ascii_count = 0;
   std::uint32_t utf16_count = 0;
   for (const auto& text : extracted) {
     if (text.encoding == strings::Encoding::kAscii) {
       ++ascii_count;
-      if (LooksLikeApiName(text.text)) api_strings.push_back(text.text);
+      if (LooksLikeApiName(text.text)) string_facts.api_names.push_back(text.text);
     } else {
       ++utf16_count;
     }
     extractor.AddString(text);
+    string_facts.lower_text += AsciiLower(text.text);
+    string_facts.lower_text.push_back('\n');
   }
   // Version-info values are UTF-16 inside a resource; scanning them as text keeps their source.
   for (const auto& [key, value] : result.pe().version_info().strings()) {
@@ -191,7 +193,7 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const 
     result.add_errors("yara: " + matches.error().message());
   }
 
-  state_->signature_rules.Evaluate(api_strings, &result);
+  state_->signature_rules.Evaluate(string_facts, &result);
 
   result.set_duration_ms(
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());

@@ -31,10 +31,22 @@ struct SignatureRule {
   // Conditions; every one that is set must hold.
   std::vector<ImportGroup> imports_all_groups;
   bool imports_also_from_strings = false;  // dynamically resolved APIs named in strings count
+  // Import rules skip general-purpose libraries (see kLibraryMinNamedExports) unless this is set.
+  bool applies_to_libraries = false;
   std::string anomaly;                    // an anomaly code that must be present
   std::vector<IndicatorCondition> indicators_any;
   std::string resource_language;          // e.g. "ja-JP"
+  // Lower-case substrings; one must occur in the file's extracted strings.
+  std::vector<std::string> strings_any;
   bool requires_pe = false;
+};
+
+// The file's strings as the rules see them.
+struct StringFacts {
+  // Strings that look like API names (for imports_also_from_strings).
+  std::vector<std::string> api_names;
+  // Every extracted string, lower-cased, joined by newlines (for strings_any).
+  std::string lower_text;
 };
 
 class SignatureRules {
@@ -44,8 +56,7 @@ class SignatureRules {
   static Result<SignatureRules> Parse(std::string_view yaml_text, const std::string& origin);
 
   // Appends the signatures whose rules match `result` to result->signatures.
-  // `api_strings` are extracted strings that look like API names (for dynamic resolution).
-  void Evaluate(const std::vector<std::string>& api_strings, analysis::v1::StaticResult* result) const;
+  void Evaluate(const StringFacts& strings, analysis::v1::StaticResult* result) const;
 
   std::size_t size() const { return rules_.size(); }
   const std::vector<SignatureRule>& rules() const { return rules_; }
@@ -53,6 +64,13 @@ class SignatureRules {
  private:
   std::vector<SignatureRule> rules_;
 };
+
+// A DLL with at least this many named exports is a general-purpose library: it offers
+// capabilities (download, services, process control) to its callers, and its imports say what it
+// can do for them, not what it intends. Import-combination rules judge programs, not libraries.
+// Known gap: a side-loading DLL that copies a system DLL's export table escapes these rules; YARA
+// and string rules still apply to it. Measured on wine's 695 PE files (docs/scoring.md).
+inline constexpr int kLibraryMinNamedExports = 20;
 
 // Lower-case API name without a trailing A/W when the rest is a CamelCase Windows API name.
 std::string NormalizeApiName(std::string_view name);
