@@ -119,6 +119,12 @@ Result<std::unique_ptr<StaticAnalyzer>> StaticAnalyzer::Create(const StaticConfi
     warnings->push_back("yara: " + message.file + ":" + std::to_string(message.line) + ": " + message.message);
   }
   KENSA_ASSIGN_OR_RETURN(state->signature_rules, SignatureRules::LoadDirectory(config.rules_dir + "/signatures"));
+  // Shift_JIS decoding uses glibc's CP932 converter; a slim image without gconv modules would
+  // otherwise lose Japanese strings without a word. 0x82 0x9F is HIRAGANA LETTER SMALL A.
+  constexpr std::uint32_t kHiraganaSmallA = 0x3041;
+  if (strings::DecodeCp932Pair(0x82, 0x9F) != kHiraganaSmallA && warnings != nullptr) {
+    warnings->push_back("strings: glibc's CP932 converter is missing; Shift_JIS strings will not be extracted");
+  }
   return std::unique_ptr<StaticAnalyzer>(new StaticAnalyzer(std::move(state)));
 }
 
