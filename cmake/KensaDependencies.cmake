@@ -7,18 +7,12 @@ find_package(Protobuf REQUIRED)            # libprotobuf-dev, protobuf-compiler
 find_package(yaml-cpp REQUIRED)            # libyaml-cpp-dev
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)        # libyara-dev
 
-# libfuzzy (ssdeep) and libtlsh ship no CMake or (for fuzzy) pkg-config files.
+# libfuzzy (ssdeep) ships no CMake or pkg-config files. (TLSH is Kensa's own, libs/hashing.)
 find_library(FUZZY_LIBRARY NAMES fuzzy REQUIRED)
 find_path(FUZZY_INCLUDE_DIR NAMES fuzzy.h REQUIRED)
 add_library(kensa_ext_fuzzy INTERFACE)
 target_link_libraries(kensa_ext_fuzzy INTERFACE ${FUZZY_LIBRARY})
 target_include_directories(kensa_ext_fuzzy SYSTEM INTERFACE ${FUZZY_INCLUDE_DIR})
-
-find_library(TLSH_LIBRARY NAMES tlsh REQUIRED)
-find_path(TLSH_INCLUDE_DIR NAMES tlsh.h PATH_SUFFIXES tlsh REQUIRED)
-add_library(kensa_ext_tlsh INTERFACE)
-target_link_libraries(kensa_ext_tlsh INTERFACE ${TLSH_LIBRARY})
-target_include_directories(kensa_ext_tlsh SYSTEM INTERFACE ${TLSH_INCLUDE_DIR})
 
 if(KENSA_BUILD_TESTS)
   find_package(Catch2 REQUIRED)            # catch2 (v2.13, catch2/catch.hpp)

@@ -2,9 +2,10 @@
 
 #include <fuzzy.h>
 #include <openssl/evp.h>
-#include <tlsh.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <memory>
 
 namespace kensa::hashing {
@@ -14,9 +15,6 @@ struct EvpContextDeleter {
   void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
 };
 using EvpContext = std::unique_ptr<EVP_MD_CTX, EvpContextDeleter>;
-
-// EVP_DigestUpdate takes size_t; libfuzzy and TLSH take 32-bit lengths, so feed them in chunks.
-constexpr std::size_t kChunk = 1U << 30;
 
 class Digest {
  public:
@@ -54,23 +52,11 @@ std::string Sha256Hex(ByteSpan data) {
 
 std::string Ssdeep(ByteSpan data) {
   std::array<char, FUZZY_MAX_RESULT> result{};
-  if (data.size() > 0xFFFFFFFFULL) return {};
+  if (data.size() > 0xFFFFFFFFULL) return {};  // fuzzy_hash_buf takes a 32-bit length
   if (fuzzy_hash_buf(data.data(), static_cast<std::uint32_t>(data.size()), result.data()) != 0) {
     return {};
   }
   return std::string(result.data());
-}
-
-std::string Tlsh(ByteSpan data) {
-  ::Tlsh tlsh;
-  for (std::size_t done = 0; done < data.size(); done += kChunk) {
-    const std::size_t length = std::min(kChunk, data.size() - done);
-    tlsh.update(data.data() + done, static_cast<unsigned int>(length));
-  }
-  tlsh.final();
-  const char* hash = tlsh.getHash();
-  if (hash == nullptr || *hash == '\0') return {};
-  return std::string("T1") + hash;
 }
 
 void ComputeHashes(ByteSpan data, sample::v1::Hashes& out) {
