@@ -53,11 +53,21 @@ std::string ReadUtf16Le(ByteSpan data, std::uint64_t offset, std::size_t units) 
 
 double ShannonEntropy(ByteSpan data) {
   if (data.empty()) return 0.0;
-  std::array<std::uint64_t, 256> counts{};
-  for (std::uint8_t b : data) ++counts[b];
+  // Four histograms break the store-to-load dependency between equal neighbouring bytes, which
+  // makes this about twice as fast on code and padding (long runs of one value).
+  std::array<std::array<std::uint64_t, 256>, 4> counts{};
+  const std::size_t whole = data.size() / 4 * 4;
+  for (std::size_t i = 0; i < whole; i += 4) {
+    ++counts[0][data[i]];
+    ++counts[1][data[i + 1]];
+    ++counts[2][data[i + 2]];
+    ++counts[3][data[i + 3]];
+  }
+  for (std::size_t i = whole; i < data.size(); ++i) ++counts[0][data[i]];
   double entropy = 0.0;
   const auto total = static_cast<double>(data.size());
-  for (std::uint64_t c : counts) {
+  for (std::size_t b = 0; b < 256; ++b) {
+    const std::uint64_t c = counts[0][b] + counts[1][b] + counts[2][b] + counts[3][b];
     if (c == 0) continue;
     const double p = static_cast<double>(c) / total;
     entropy -= p * std::log2(p);
@@ -74,6 +84,16 @@ std::string ToHex(ByteSpan data) {
     out.push_back(kDigits[b & 0xF]);
   }
   return out;
+}
+
+std::string HexNumber(std::uint64_t value) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string digits;
+  do {
+    digits.push_back(kDigits[value & 0xF]);
+    value >>= 4;
+  } while (value != 0);
+  return "0x" + std::string(digits.rbegin(), digits.rend());
 }
 
 std::string AsciiLower(std::string_view text) {

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kensa/pe/pe_analyzer.h"
+#include "kensa/hashing/hashes.h"
 #include "pe_image.h"
 
 namespace kensa::pe {
@@ -37,7 +38,7 @@ std::string ComputeImphash(const analysis::v1::PeInfo& info) {
     }
   }
   if (!any) return {};
-  return internal::Md5Hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(joined.data()),
+  return hashing::Md5Hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(joined.data()),
                                    joined.size()));
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pe_directories.h"
+#include "kensa/hashing/hashes.h"
 #include "pe_image.h"
 
 namespace kensa::pe {
@@ -29,17 +30,6 @@ constexpr std::uint16_t kSubsystemNative = 1;
 constexpr double kHighEntropy = 7.2;
 constexpr std::uint64_t kHighEntropyMinSize = 1024;
 
-std::string Hex(std::uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string digits;
-  do {
-    digits.push_back(kDigits[v & 0xF]);
-    v >>= 4;
-  } while (v != 0);
-  std::reverse(digits.begin(), digits.end());
-  return "0x" + digits;
-}
-
 std::string MachineName(std::uint16_t machine) {
   switch (machine) {
     case 0x014C: return "i386";
@@ -58,7 +48,7 @@ std::string MachineName(std::uint16_t machine) {
     case 0x6232: return "loongarch32";
     case 0x6264: return "loongarch64";
     case 0x0000: return "unknown";
-    default: return Hex(machine);
+    default: return HexNumber(machine);
   }
 }
 
@@ -190,8 +180,8 @@ void AnalyzeSections(const PeImage& image, AnomalySink& sink, HashBudget& budget
     out->set_permissions(Permissions(s.characteristics));
     const ByteSpan raw = SectionRawBytes(image, s);
     if (budget.Take(raw.size())) {
-      out->set_entropy(internal::Entropy(raw));
-      out->set_md5(internal::Md5Hex(raw));
+      out->set_entropy(ShannonEntropy(raw));
+      out->set_md5(hashing::Md5Hex(raw));
     } else {
       sink.Add("pe_hash_budget_exceeded",
                "sections overlap so much that \"" + s.name + "\" was not hashed");
@@ -222,7 +212,7 @@ void AnalyzeSections(const PeImage& image, AnomalySink& sink, HashBudget& budget
     }
     if (s.raw_offset != 0 && s.raw_size != 0 &&
         std::uint64_t{s.raw_offset} + s.raw_size > data.size()) {
-      sink.Add("pe_truncated", "section \"" + s.name + "\" raw data (" + Hex(s.raw_offset) + ", " +
+      sink.Add("pe_truncated", "section \"" + s.name + "\" raw data (" + HexNumber(s.raw_offset) + ", " +
                                    std::to_string(s.raw_size) +
                                    " bytes) runs past the end of the file (" +
                                    std::to_string(data.size()) + " bytes)");
@@ -249,8 +239,8 @@ void AnalyzeSections(const PeImage& image, AnomalySink& sink, HashBudget& budget
     const std::uint64_t declared =
         (std::uint64_t{image.size_of_image()} + alignment - 1) / alignment * alignment;
     if (declared != expected) {
-      sink.Add("pe_size_of_image_mismatch", "SizeOfImage " + Hex(image.size_of_image()) +
-                                                " but the sections end at " + Hex(expected));
+      sink.Add("pe_size_of_image_mismatch", "SizeOfImage " + HexNumber(image.size_of_image()) +
+                                                " but the sections end at " + HexNumber(expected));
     }
   }
 }
@@ -262,7 +252,7 @@ void AnalyzeEntryPoint(const PeImage& image, AnomalySink& sink, analysis::v1::Pe
   const int index = image.SectionIndexOfRva(entry);
   if (index < 0) {
     sink.Add("pe_entry_point_outside_sections",
-             "entry point " + Hex(entry) + " is in no section" +
+             "entry point " + HexNumber(entry) + " is in no section" +
                  (entry < image.size_of_headers() ? std::string(" (it is in the headers)") : ""));
     return;
   }
@@ -270,7 +260,7 @@ void AnalyzeEntryPoint(const PeImage& image, AnomalySink& sink, analysis::v1::Pe
   info.set_entry_section(s.name);
   if ((s.characteristics & internal::kScnMemExecute) == 0) {
     sink.Add("pe_entry_point_outside_code",
-             "entry point " + Hex(entry) + " is in section \"" + s.name +
+             "entry point " + HexNumber(entry) + " is in section \"" + s.name +
                  "\", which is not executable");
   }
 }
@@ -325,9 +315,9 @@ Result<PeAnalysis> AnalyzePe(ByteSpan data, const PeLimits& limits) {
   AnalyzeEntryPoint(image, sink, info);
   AnalyzeTimestamp(image.timestamp(), sink);
   if (info.checksum() != 0 && info.checksum() != info.computed_checksum()) {
-    sink.Add("pe_checksum_mismatch", "header checksum " + Hex(info.checksum()) +
+    sink.Add("pe_checksum_mismatch", "header checksum " + HexNumber(info.checksum()) +
                                          " but the file sums to " +
-                                         Hex(info.computed_checksum()));
+                                         HexNumber(info.computed_checksum()));
   }
 
   std::uint32_t thunks_read = 0;
@@ -358,9 +348,9 @@ Result<PeAnalysis> AnalyzePe(ByteSpan data, const PeLimits& limits) {
     const ByteSpan bytes = data.subspan(overlay);
     info.set_overlay_offset(overlay);
     info.set_overlay_size(bytes.size());
-    info.set_overlay_entropy(internal::Entropy(bytes));
+    info.set_overlay_entropy(ShannonEntropy(bytes));
     sink.Add("pe_overlay_present", std::to_string(bytes.size()) + " bytes appended at " +
-                                       Hex(overlay) + " after the image");
+                                       HexNumber(overlay) + " after the image");
   }
 
   result.imphash = ComputeImphash(info);

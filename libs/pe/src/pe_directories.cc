@@ -1,5 +1,6 @@
 // Rich header, TLS, debug, CLR, security directory, checksum and overlay.
 
+#include "kensa/hashing/hashes.h"
 #include "pe_directories.h"
 
 #include <openssl/bio.h>
@@ -35,17 +36,6 @@ constexpr std::uint16_t kWinCertTypePkcsSignedData = 2;
 std::uint32_t Rol32(std::uint32_t v, std::uint32_t n) {
   n &= 31;
   return n == 0 ? v : (v << n) | (v >> (32 - n));
-}
-
-std::string Hex(std::uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string digits;
-  do {
-    digits.push_back(kDigits[v & 0xF]);
-    v >>= 4;
-  } while (v != 0);
-  std::reverse(digits.begin(), digits.end());
-  return "0x" + digits;
 }
 
 // The text of an X.509 name for display: its CN when it has one, else the RFC 2253 form.
@@ -122,7 +112,7 @@ void ParseRichHeader(const PeImage& image, AnomalySink& sink, analysis::v1::PeIn
   for (std::size_t i = 0; i < clear.size(); ++i) {
     clear[i] = static_cast<std::uint8_t>(clear[i] ^ ((*key >> (8 * (i % 4))) & 0xFF));
   }
-  info.set_rich_hash(Md5Hex(clear));
+  info.set_rich_hash(hashing::Md5Hex(clear));
   const std::size_t dwords = clear.size() / 4;
   bool well_formed = dwords >= 4;
   if (well_formed) {
@@ -154,7 +144,7 @@ void ParseRichHeader(const PeImage& image, AnomalySink& sink, analysis::v1::PeIn
     }
     if (checksum != *key) {
       sink.Add("pe_rich_header_checksum_mismatch",
-               "rich header key " + Hex(*key) + " but its contents give " + Hex(checksum));
+               "rich header key " + HexNumber(*key) + " but its contents give " + HexNumber(checksum));
     }
   }
 }
@@ -172,13 +162,13 @@ void ParseTls(const PeImage& image, const PeLimits& limits, AnomalySink& sink,
   };
   const auto callbacks_va = read_pointer(std::uint64_t{dir.rva} + 3 * width);
   if (!callbacks_va) {
-    sink.Add("pe_tls_parse_error", "the TLS directory at RVA " + Hex(dir.rva) +
+    sink.Add("pe_tls_parse_error", "the TLS directory at RVA " + HexNumber(dir.rva) +
                                        " lies outside the image");
     return;
   }
   if (*callbacks_va == 0) return;
   if (*callbacks_va < image.image_base()) {
-    sink.Add("pe_tls_parse_error", "AddressOfCallBacks " + Hex(*callbacks_va) +
+    sink.Add("pe_tls_parse_error", "AddressOfCallBacks " + HexNumber(*callbacks_va) +
                                        " is below the image base");
     return;
   }
@@ -193,7 +183,7 @@ void ParseTls(const PeImage& image, const PeLimits& limits, AnomalySink& sink,
     if (!callback) {
       // Corkami tls_onthefly-style arrays may live in memory written at run time.
       if (i == 0) {
-        sink.Add("pe_tls_parse_error", "the TLS callback array at " + Hex(*callbacks_va) +
+        sink.Add("pe_tls_parse_error", "the TLS callback array at " + HexNumber(*callbacks_va) +
                                            " lies outside the image");
       }
       break;
@@ -205,7 +195,7 @@ void ParseTls(const PeImage& image, const PeLimits& limits, AnomalySink& sink,
     std::string list;
     for (int i = 0; i < info.tls_callbacks_size() && i < 8; ++i) {
       if (i > 0) list += ", ";
-      list += Hex(info.tls_callbacks(i));
+      list += HexNumber(info.tls_callbacks(i));
     }
     sink.Add("pe_tls_callbacks", std::to_string(info.tls_callbacks_size()) +
                                      " TLS callback(s) run before the entry point: " + list);
@@ -279,7 +269,7 @@ void ParseDotNet(const PeImage& image, AnomalySink& sink, analysis::v1::PeInfo& 
   info.mutable_dotnet()->set_flags(*ReadLe<std::uint32_t>(ByteSpan(raw), 16));
   if (!metadata_ok) {
     sink.Add("pe_dotnet_metadata_invalid",
-             "no BSJB metadata root at RVA " + Hex(metadata_rva));
+             "no BSJB metadata root at RVA " + HexNumber(metadata_rva));
     return;
   }
   const auto version = image.ReadRvaCString(std::uint64_t{metadata_rva} + 16,
@@ -298,7 +288,7 @@ void ParseSecurity(const PeImage& image, const PeLimits& limits, AnomalySink& si
   sig->set_size(dir.size);
   const ByteSpan data = image.data();
   if (std::uint64_t{dir.rva} + dir.size > data.size()) {
-    sink.Add("pe_signature_truncated", "the security directory (" + Hex(dir.rva) + ", " +
+    sink.Add("pe_signature_truncated", "the security directory (" + HexNumber(dir.rva) + ", " +
                                            std::to_string(dir.size) +
                                            " bytes) runs past the end of the file");
   }

@@ -1,6 +1,5 @@
 #include "pe_image.h"
 
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <array>
@@ -57,12 +56,6 @@ std::string Hex32(std::uint64_t v) {
   return out;
 }
 
-std::string DigestHex(const EVP_MD* md, ByteSpan data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &length, md, nullptr) != 1) return {};
-  return ToHex(ByteSpan(digest, length));
-}
 
 }  // namespace
 
@@ -139,33 +132,6 @@ std::string Utf8OrPrintable(std::string_view raw) {
   return std::string(raw);
 }
 
-double Entropy(ByteSpan data) {
-  if (data.empty()) return 0.0;
-  // Four histograms break the store-to-load dependency between equal neighbouring bytes.
-  std::array<std::array<std::uint32_t, 256>, 4> counts{};
-  const std::size_t size = data.size();
-  const std::size_t whole = size / 4 * 4;
-  for (std::size_t i = 0; i < whole; i += 4) {
-    ++counts[0][data[i]];
-    ++counts[1][data[i + 1]];
-    ++counts[2][data[i + 2]];
-    ++counts[3][data[i + 3]];
-  }
-  for (std::size_t i = whole; i < size; ++i) ++counts[0][data[i]];
-  double entropy = 0.0;
-  const auto total = static_cast<double>(size);
-  for (std::size_t b = 0; b < 256; ++b) {
-    const std::uint64_t c =
-        std::uint64_t{counts[0][b]} + counts[1][b] + counts[2][b] + counts[3][b];
-    if (c == 0) continue;
-    const double p = static_cast<double>(c) / total;
-    entropy -= p * std::log2(p);
-  }
-  return entropy;
-}
-
-std::string Md5Hex(ByteSpan data) { return DigestHex(EVP_md5(), data); }
-std::string Sha256Hex(ByteSpan data) { return DigestHex(EVP_sha256(), data); }
 
 bool PeImage::Parse(ByteSpan data, const PeLimits& limits, AnomalySink& sink) {
   data_ = data;

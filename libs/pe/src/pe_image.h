@@ -215,11 +215,5 @@ class PeImage {
 std::string Printable(std::string_view raw);
 // `raw` when it is valid UTF-8 without control characters, else Printable(raw).
 std::string Utf8OrPrintable(std::string_view raw);
-// Shannon entropy in bits per byte, as kensa::ShannonEntropy, with four interleaved histograms
-// so that a megabyte costs a fraction of a millisecond.
-double Entropy(ByteSpan data);
-// Lower-case hex MD5 / SHA-256 (OpenSSL EVP).
-std::string Md5Hex(ByteSpan data);
-std::string Sha256Hex(ByteSpan data);
 
 }  // namespace kensa::pe::internal

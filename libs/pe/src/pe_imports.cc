@@ -15,17 +15,6 @@ constexpr std::size_t kImportDescriptorSize = 20;
 constexpr std::size_t kDelayDescriptorSize = 32;
 constexpr std::size_t kExportDirectorySize = 40;
 
-std::string Hex(std::uint64_t v) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string digits;
-  do {
-    digits.push_back(kDigits[v & 0xF]);
-    v >>= 4;
-  } while (v != 0);
-  std::reverse(digits.begin(), digits.end());
-  return "0x" + digits;
-}
-
 // pefile keeps an import name only when every character is alphanumeric or one of "._?@$()<>"
 // (is_valid_function_name); other names are dropped, and so they are from the imphash.
 bool IsValidImportName(std::string_view name) {
@@ -68,7 +57,7 @@ void ReadThunks(const PeImage& image, const PeLimits& limits, AnomalySink& sink,
     }
     if (!thunk) {
       sink.Add("pe_import_parse_error",
-               "thunk table of " + dll + " runs outside the image at RVA " + Hex(rva));
+               "thunk table of " + dll + " runs outside the image at RVA " + HexNumber(rva));
       break;
     }
     if (*thunk == 0) break;
@@ -86,7 +75,7 @@ void ReadThunks(const PeImage& image, const PeLimits& limits, AnomalySink& sink,
         image.ReadRvaCString(hint_name_rva + 2, limits.max_name_length);
     if (!hint || !name) {
       sink.Add("pe_import_parse_error", "import " + std::to_string(i) + " of " + dll +
-                                            " names RVA " + Hex(hint_name_rva) +
+                                            " names RVA " + HexNumber(hint_name_rva) +
                                             ", outside the image");
       break;
     }
@@ -121,7 +110,7 @@ void ParseImports(const PeImage& image, const PeLimits& limits, AnomalySink& sin
     std::array<std::uint8_t, kImportDescriptorSize> raw{};
     if (!image.ReadRva(desc_rva, raw.size(), raw.data())) {
       sink.Add("pe_import_parse_error",
-               "import descriptor " + std::to_string(i) + " at RVA " + Hex(desc_rva) +
+               "import descriptor " + std::to_string(i) + " at RVA " + HexNumber(desc_rva) +
                    " lies outside the image");
       return;
     }
@@ -142,7 +131,7 @@ void ParseImports(const PeImage& image, const PeLimits& limits, AnomalySink& sin
         image.ReadRvaCString(name_rva, limits.max_name_length);
     if (!dll_raw) {
       sink.Add("pe_import_parse_error", "the DLL name of import descriptor " + std::to_string(i) +
-                                            " is at RVA " + Hex(name_rva) +
+                                            " is at RVA " + HexNumber(name_rva) +
                                             ", outside the image");
       continue;
     }
@@ -170,7 +159,7 @@ void ParseDelayImports(const PeImage& image, const PeLimits& limits, AnomalySink
     std::array<std::uint8_t, kDelayDescriptorSize> raw{};
     if (!image.ReadRva(desc_rva, raw.size(), raw.data())) {
       sink.Add("pe_import_parse_error", "delay-load descriptor " + std::to_string(i) +
-                                            " at RVA " + Hex(desc_rva) +
+                                            " at RVA " + HexNumber(desc_rva) +
                                             " lies outside the image");
       return;
     }
@@ -217,7 +206,7 @@ void ParseExports(const PeImage& image, const PeLimits& limits, AnomalySink& sin
   std::array<std::uint8_t, kExportDirectorySize> raw{};
   if (!image.ReadRva(dir.rva, raw.size(), raw.data())) {
     sink.Add("pe_export_parse_error",
-             "the export directory at RVA " + Hex(dir.rva) + " lies outside the image");
+             "the export directory at RVA " + HexNumber(dir.rva) + " lies outside the image");
     return;
   }
   const ByteSpan ed(raw);

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "kensa/hashing/hashes.h"
 #include "pe_directories.h"
 
 namespace kensa::pe::internal {
@@ -193,8 +194,8 @@ class ResourceWalker {
       r->set_sha256(info_.resources(it->second).sha256());
     } else if (budget_.Take(bytes.size())) {
       hashed_.emplace(key, info_.resources_size() - 1);
-      r->set_entropy(Entropy(bytes));
-      r->set_sha256(Sha256Hex(bytes));
+      r->set_entropy(ShannonEntropy(bytes));
+      r->set_sha256(hashing::Sha256Hex(bytes));
     } else {
       sink_.Add("pe_hash_budget_exceeded", "resources overlap so much that " + r->type() + "/" +
                                                r->name() + " was not hashed");

@@ -67,6 +67,9 @@ void AppendUtf8(std::string& out, std::uint32_t code_point);
 // Shannon entropy of `data` in bits per byte, 0.0 for empty input.
 double ShannonEntropy(ByteSpan data);
 
+// "0x1f40": a number as analysts read offsets and addresses.
+std::string HexNumber(std::uint64_t value);
+
 // Lower-case hexadecimal of `data`.
 std::string ToHex(ByteSpan data);
 
