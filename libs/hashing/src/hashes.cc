@@ -1,6 +1,5 @@
 #include "kensa/hashing/hashes.h"
 
-#include <fuzzy.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
@@ -48,15 +47,6 @@ std::string Sha256Hex(ByteSpan data) {
   Digest sha256(EVP_sha256());
   sha256.Update(data);
   return sha256.FinishHex();
-}
-
-std::string Ssdeep(ByteSpan data) {
-  std::array<char, FUZZY_MAX_RESULT> result{};
-  if (data.size() > 0xFFFFFFFFULL) return {};  // fuzzy_hash_buf takes a 32-bit length
-  if (fuzzy_hash_buf(data.data(), static_cast<std::uint32_t>(data.size()), result.data()) != 0) {
-    return {};
-  }
-  return std::string(result.data());
 }
 
 void ComputeHashes(ByteSpan data, sample::v1::Hashes& out) {

@@ -18,7 +18,9 @@ void ComputeHashes(ByteSpan data, sample::v1::Hashes& out);
 std::string Md5Hex(ByteSpan data);
 std::string Sha256Hex(ByteSpan data);
 
-// ssdeep of `data`, empty on failure (and for inputs of 4 GiB or more, which libfuzzy cannot take).
+// ssdeep digest ("blocksize:signature:signature"), identical to libfuzzy 2.14's fuzzy_hash_buf().
+// Kensa's own implementation, one pass for almost all inputs (src/ssdeep.cc). Empty for
+// inputs of 4 GiB or more, which fuzzy_hash_buf's 32-bit length cannot express.
 std::string Ssdeep(ByteSpan data);
 
 // TLSH digest in the form current TLSH tools print ("T1" + 70 upper-case hex digits: 128
