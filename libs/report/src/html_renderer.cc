@@ -346,7 +346,7 @@ class HtmlRenderer {
         ++shown;
         out_ += "<tr><td class=\"num points\">" + std::string(c.points() >= 0 ? "+" : "") +
                 std::to_string(c.points()) + "</td><td class=\"mono wrap\">" +
-                Esc(c.signature()) + "</td><td>" + Clean(c.reason()) + "</td></tr>\n";
+                Esc(c.signature()) + "</td><td>" + Clean(internal::ContributionReason(c, lang_)) + "</td></tr>\n";
       }
       const auto total = static_cast<std::size_t>(verdict.contributions_size());
       if (total > shown) {

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "catalog.h"
 #include "kensa/core/bytes.h"
 
 namespace kensa::report::internal {
@@ -68,6 +69,12 @@ std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
     return a->severity() > b->severity();
   });
   return out;
+}
+
+std::string ContributionReason(const report::v1::ScoreContribution& contribution, Language lang) {
+  if (contribution.severity() == analysis::v1::SEVERITY_UNSPECIFIED) return contribution.reason();
+  return std::string(Tr(Msg::kSeverity, lang)) + ": " +
+         std::string(SeverityName(contribution.severity(), lang));
 }
 
 const std::string& SignatureDescription(const analysis::v1::Signature& signature,

@@ -31,6 +31,10 @@ std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
 // Description_ja in Japanese when the signature has one, else the English description.
 const std::string& SignatureDescription(const analysis::v1::Signature& signature, Language lang);
 
+// Why a contribution earned its points, in the report's language: "Severity: HIGH" /
+// "深刻度: 高" when the severity is known, else the model's English reason.
+std::string ContributionReason(const report::v1::ScoreContribution& contribution, Language lang);
+
 struct IndicatorGroup {
   analysis::v1::IndicatorType type;
   std::vector<const analysis::v1::Indicator*> items;

@@ -245,10 +245,10 @@ class TextRenderer {
                            internal::PadRight(internal::Elide(internal::Neutralize(c.signature()),
                                                               name_width),
                                               name_width);
-      if (c.reason().empty()) {
+      if (c.reason().empty() && c.severity() == analysis::v1::SEVERITY_UNSPECIFIED) {
         Line(prefix);
       } else {
-        Wrapped(prefix + "  ", Clean(c.reason()));
+        Wrapped(prefix + "  ", Clean(internal::ContributionReason(c, lang_)));
       }
     }
     const auto total = static_cast<std::size_t>(verdict.contributions_size());

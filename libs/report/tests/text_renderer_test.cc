@@ -326,3 +326,21 @@ TEST_CASE("A clean file with no PE info and no signatures still renders") {
 
 }  // namespace
 }  // namespace kensa::report
+
+namespace kensa::report {
+namespace {
+
+TEST_CASE("Score reasons are shown in the report's language when the severity is known") {
+  report::v1::Report report = testing::MaliciousPeReport();
+  auto* contribution = report.mutable_verdict()->mutable_contributions(0);
+  contribution->set_reason("high severity");
+  contribution->set_severity(analysis::v1::SEVERITY_HIGH);
+  const std::string ja = RenderText(report, Language::kJapanese);
+  CHECK(ja.find("深刻度: 高") != std::string::npos);
+  const std::string en = RenderText(report, Language::kEnglish);
+  CHECK(en.find("Severity: HIGH") != std::string::npos);
+  CHECK(RenderHtml(report, Language::kJapanese).find("深刻度: 高") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kensa::report

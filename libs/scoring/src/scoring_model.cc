@@ -115,6 +115,7 @@ report::v1::Verdict Score(const std::vector<analysis::v1::Signature>& signatures
       contribution->set_signature(signature.name());
       contribution->set_points(points);
       contribution->set_reason(std::string(SeverityCode(signature.severity())) + " severity");
+      contribution->set_severity(signature.severity());
     }
     if (auto it = model.severity_level_floor.find(signature.severity());
         it != model.severity_level_floor.end() && it->second > floor) {
