@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <unordered_set>
 
@@ -77,10 +78,14 @@ Result<SignatureRule> ParseRule(const YAML::Node& node) {
   }
   rule.resource_language = match["resource_language"].as<std::string>("");
   for (const auto& text : StringList(match["strings_any"])) rule.strings_any.push_back(AsciiLower(text));
+  rule.vba_macros = match["vba_macros"].as<bool>(false);
+  rule.vba_findings_any = StringList(match["vba_findings_any"]);
+  rule.vba_findings_all = StringList(match["vba_findings_all"]);
   rule.requires_pe = match["pe"].as<bool>(false) || !rule.imports_all_groups.empty() ||
                      !rule.resource_language.empty();
   has_condition = has_condition || !rule.anomaly.empty() || !rule.indicators_any.empty() ||
-                  !rule.resource_language.empty() || !rule.strings_any.empty();
+                  !rule.resource_language.empty() || !rule.strings_any.empty() || rule.vba_macros ||
+                  !rule.vba_findings_any.empty() || !rule.vba_findings_all.empty();
   if (!has_condition) return InvalidArgumentError(context + "'match' has no condition");
   return rule;
 }
@@ -95,6 +100,18 @@ void AddEvidence(analysis::v1::Signature* signature, const std::string& kind, co
     evidence->set_offset(*offset);
     evidence->set_has_offset(true);
   }
+}
+
+// The first VBA finding of `kind` in any module, as "<module>:<line>: <text>"; nullopt when none.
+std::optional<std::string> FirstVbaFinding(const analysis::v1::StaticResult& result, const std::string& kind) {
+  for (const auto& module : result.office().vba_modules()) {
+    for (const auto& finding : module.findings()) {
+      if (finding.kind() == kind) {
+        return module.name() + ":" + std::to_string(finding.line()) + ": " + finding.text();
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 // Evaluates one rule; fills `signature` with evidence when it matches.
@@ -158,6 +175,28 @@ bool Matches(const SignatureRule& rule, bool is_library, const std::unordered_se
     });
     if (found == rule.strings_any.end()) return false;
     AddEvidence(signature, "string", *found);
+  }
+
+  if (rule.vba_macros) {
+    if (result.office().vba_modules().empty()) return false;
+    AddEvidence(signature, "vba_modules", std::to_string(result.office().vba_modules_size()) + " modules");
+  }
+
+  for (const auto& kind : rule.vba_findings_all) {
+    const auto finding = FirstVbaFinding(result, kind);
+    if (!finding) return false;
+    AddEvidence(signature, "vba_" + kind, *finding);
+  }
+
+  if (!rule.vba_findings_any.empty()) {
+    bool any = false;
+    for (const auto& kind : rule.vba_findings_any) {
+      const auto finding = FirstVbaFinding(result, kind);
+      if (!finding) continue;
+      any = true;
+      AddEvidence(signature, "vba_" + kind, *finding);
+    }
+    if (!any) return false;
   }
 
   if (!rule.resource_language.empty()) {

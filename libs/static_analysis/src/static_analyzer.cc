@@ -10,6 +10,7 @@
 #include "kensa/indicators/indicator_extractor.h"
 #include "kensa/indicators/public_suffix_list.h"
 #include "kensa/pe/pe_analyzer.h"
+#include "kensa/static_analysis/office_analyzer.h"
 #include "kensa/static_analysis/signature_rules.h"
 #include "kensa/static_analysis/yara_signatures.h"
 #include "kensa/strings/string_extractor.h"
@@ -155,6 +156,18 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const 
     }
   }
 
+  std::vector<std::string> vba_sources;
+  if (sample->file_type().format() == "ole2") {
+    auto office = AnalyzeOffice(data);
+    if (office) {
+      *result.mutable_office() = std::move(office->info);
+      for (auto& anomaly : office->anomalies) *result.add_anomalies() = std::move(anomaly);
+      vba_sources = std::move(office->module_sources);
+    } else {
+      result.add_errors("office: " + office.error().message());
+    }
+  }
+
   strings::StringLimits string_limits;
   string_limits.max_strings = config.max_strings;
   const auto extracted = strings::ExtractStrings(data, string_limits);
@@ -176,6 +189,11 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const 
   // Version-info values are UTF-16 inside a resource; scanning them as text keeps their source.
   for (const auto& [key, value] : result.pe().version_info().strings()) {
     extractor.AddText(value, "pe.version_info", 0);
+  }
+  // Macro source is compressed in the file ([MS-OVBA] 2.4.1): its URLs are invisible to strings.
+  const auto& vba_modules = result.office().vba_modules();
+  for (std::size_t i = 0; i < vba_sources.size() && i < static_cast<std::size_t>(vba_modules.size()); ++i) {
+    extractor.AddText(vba_sources[i], "office.vba:" + vba_modules[static_cast<int>(i)].name(), 0);
   }
   for (auto& indicator : extractor.Indicators()) *result.add_indicators() = std::move(indicator);
   auto* string_stats = result.mutable_strings();

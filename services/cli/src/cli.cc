@@ -3,13 +3,17 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <google/protobuf/util/json_util.h>
+
 #include <algorithm>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <ostream>
 #include <sstream>
 
 #include "kensa/core/file.h"
+#include "kensa/hunt/hunt_path.h"
 #include "kensa/pipeline/triage.h"
 #include "kensa/report/render.h"
 #include "kensa/scoring/scoring_model.h"
@@ -28,6 +32,7 @@ constexpr const char* kUsage = R"(usage: kensa <command> [options]
 
 commands:
   triage FILE...   analyze files in this process and print a verdict
+  hunt PATH        hunt Windows event logs (an .evtx file or a folder of them) with Sigma rules
   rules            load the rules and report what loaded (and what did not)
   version          print the version
   help             print this text
@@ -38,6 +43,15 @@ triage options:
   --lang en|ja              language of text and HTML reports (default: en)
   --fail-on LEVEL           exit 10 when a verdict reaches LEVEL (low, suspicious, malicious, critical)
   --no-color                never color the terminal summary (NO_COLOR is honoured too)
+
+hunt options:
+  --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required: Kensa
+                            ships no Sigma rules yet; SigmaHQ's rules/windows is a good start)
+  --format text|json        what to print on standard output (default: text)
+  --out DIR                 also write hunt.json and hunt.txt into DIR
+  hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
+  file, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
+  and their errors are reported. See docs/hunt.md for the verdict rule.
 
 configuration (triage and rules):
   --config FILE             YAML configuration (also $KENSA_CONFIG); see docs/configuration.md
@@ -272,6 +286,184 @@ int Rules(const Options& options, std::ostream& out, std::ostream& err) {
   return kExitOk;
 }
 
+// `kensa hunt` takes its own options: it shares the exit codes with triage, not its engine.
+struct HuntOptions {
+  std::string path;
+  std::string format = "text";
+  std::string out_dir;
+  hunt::HuntConfig config;
+};
+
+Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
+  HuntOptions options;
+  std::string rules_dir = DefaultRulesDir();
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const char* name) -> Result<std::string> {
+      if (i + 1 >= args.size()) return InvalidArgumentError(std::string(name) + " needs a value");
+      return args[++i];
+    };
+    if (arg == "--format") {
+      KENSA_ASSIGN_OR_RETURN(options.format, value("--format"));
+      if (options.format != "text" && options.format != "json") {
+        return InvalidArgumentError("hunt --format must be text or json, not '" + options.format + "'");
+      }
+    } else if (arg == "--out") {
+      KENSA_ASSIGN_OR_RETURN(options.out_dir, value("--out"));
+    } else if (arg == "--sigma-rules") {
+      KENSA_ASSIGN_OR_RETURN(auto dir, value("--sigma-rules"));
+      options.config.sigma_rule_dirs.push_back(dir);
+    } else if (arg == "--rules") {
+      KENSA_ASSIGN_OR_RETURN(rules_dir, value("--rules"));
+    } else if (arg.starts_with("--")) {
+      return InvalidArgumentError("unknown option " + arg);
+    } else if (options.path.empty()) {
+      options.path = arg;
+    } else {
+      return InvalidArgumentError("hunt takes one PATH (a file or a folder), got a second: " + arg);
+    }
+  }
+  if (options.path.empty()) return InvalidArgumentError("hunt needs a PATH");
+  if (options.config.sigma_rule_dirs.empty()) {
+    return InvalidArgumentError("hunt needs --sigma-rules DIR (Kensa ships no Sigma rules of its own yet)");
+  }
+  // The logsource mapping is Kensa's own data, next to the other rules.
+  options.config.logsource_map = rules_dir + "/sigma/logsources.yaml";
+  options.config.generator = "kensa 0.1.0";
+  return options;
+}
+
+Result<std::string> RenderHuntJson(const forensics::v1::HuntReport& report) {
+  // The same canonical protobuf JSON mapping as the triage report (json_renderer.cc).
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  std::string json;
+  const auto status = google::protobuf::util::MessageToJsonString(report, &json, options);
+  if (!status.ok()) return InternalError("hunt report to JSON: " + std::string(status.message()));
+  return json;
+}
+
+std::string VerdictName(forensics::v1::HuntVerdict verdict) {
+  switch (verdict) {
+    case forensics::v1::HUNT_VERDICT_COMPROMISED: return "COMPROMISED";
+    case forensics::v1::HUNT_VERDICT_SUSPICIOUS: return "SUSPICIOUS";
+    case forensics::v1::HUNT_VERDICT_NO_EVIDENCE: return "NO EVIDENCE";
+    default: return "UNSPECIFIED";
+  }
+}
+
+std::string RenderHuntText(const forensics::v1::HuntReport& report) {
+  // Rule hits and findings past these are in the JSON report; the terminal shows the head.
+  constexpr int kTopRules = 10;
+  constexpr int kFirstFindings = 20;
+  std::ostringstream text;
+  const auto& stats = report.stats();
+  text << "verdict: " << VerdictName(report.verdict()) << " (" << report.verdict_reason() << ")\n"
+       << "hunted:  " << stats.files() << " file(s), " << stats.events() << " events, "
+       << stats.rules_loaded() << " rules loaded (" << stats.rules_skipped() << " skipped), "
+       << stats.seconds() << " s\n";
+  for (const auto& input : report.inputs()) {
+    if (!input.error().empty()) {
+      text << "  error: " << input.path() << ": " << input.error() << "\n";
+    } else if (input.record_errors() + input.chunk_errors() > 0) {
+      text << "  damaged: " << input.path() << ": " << input.records() << " records read, "
+           << input.record_errors() << " record errors, " << input.chunk_errors() << " chunk errors\n";
+    }
+  }
+  std::map<std::string, std::uint64_t> by_level;
+  for (const auto& hit : report.rule_hits()) by_level[hit.level()] += hit.count();
+  text << "matches by level:";
+  for (const char* level : {"critical", "high", "medium", "low", "informational"}) {
+    text << " " << level << "=" << (by_level.count(level) != 0 ? by_level[level] : 0);
+  }
+  text << "\n";
+  if (report.rule_hits_size() > 0) text << "top rules:\n";
+  for (int i = 0; i < std::min(report.rule_hits_size(), kTopRules); ++i) {
+    const auto& hit = report.rule_hits(i);
+    text << "  " << hit.count() << "  [" << hit.level() << "] " << hit.title() << " (" << hit.rule_id() << ")\n";
+  }
+  if (report.findings_size() > 0) text << "first findings:\n";
+  for (int i = 0; i < std::min(report.findings_size(), kFirstFindings); ++i) {
+    const auto& finding = report.findings(i);
+    text << "  " << finding.timestamp() << "  " << finding.computer() << "  [" << finding.level() << "] "
+         << finding.title() << "\n"
+         << "    " << finding.channel() << " " << finding.event_id() << " record "
+         << finding.event_record_id() << " in " << finding.source_file() << "\n";
+    // Sorted by name so that the output is stable.
+    const std::map<std::string, std::string> fields(finding.key_fields().begin(), finding.key_fields().end());
+    for (const auto& [name, value] : fields) {
+      constexpr std::size_t kShownBytes = 160;  // one terminal line or two
+      text << "    " << name << ": " << value.substr(0, kShownBytes) << (value.size() > kShownBytes ? "..." : "")
+           << "\n";
+    }
+  }
+  if (report.findings_size() > kFirstFindings) {
+    text << "  ... " << (report.findings_size() - kFirstFindings) << " more findings (--format json)\n";
+  }
+  return text.str();
+}
+
+int ExitCodeForHuntError(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kNotFound: return kExitNotFound;
+    case StatusCode::kPermissionDenied: return kExitUnreadable;
+    case StatusCode::kFailedPrecondition: return kExitEmpty;
+    case StatusCode::kInvalidArgument: return kExitNotAFile;
+    default: return kExitUnreadable;
+  }
+}
+
+int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  auto options = ParseHuntArgs(args);
+  if (!options) {
+    err << "kensa: " << options.error().message() << " (kensa help)\n";
+    return kExitUsage;
+  }
+  // A mistyped PATH is reported before the seconds spent loading thousands of rules.
+  std::error_code exists_error;
+  if (!std::filesystem::exists(options->path, exists_error) && !exists_error) {
+    err << "kensa: no such file or folder: " << options->path << "\n";
+    return kExitNotFound;
+  }
+  auto rules = hunt::LoadHuntRules(options->config);
+  if (!rules) {
+    err << "kensa: cannot load Sigma rules: " << rules.error().message() << "\n";
+    return kExitRules;
+  }
+  auto report = hunt::HuntPath(options->path, *rules, options->config);
+  if (!report) {
+    err << "kensa: " << report.error().message() << "\n";
+    return ExitCodeForHuntError(report.error());
+  }
+  for (const auto& input : report->inputs()) {
+    if (!input.error().empty()) {
+      err << "kensa: warning: " << input.path() << ": " << input.error() << "\n";
+    } else if (input.record_errors() + input.chunk_errors() > 0) {
+      err << "kensa: warning: " << input.path() << " is damaged (" << input.chunk_errors() << " chunk errors, "
+          << input.record_errors() << " record errors); hunted what could be decoded\n";
+    }
+  }
+  auto json = RenderHuntJson(*report);
+  if (!json) {
+    err << "kensa: " << json.error().message() << "\n";
+    return kExitInternal;
+  }
+  const std::string text = RenderHuntText(*report);
+  out << (options->format == "json" ? *json + "\n" : text);
+  if (!options->out_dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options->out_dir, error);
+    Status written = error ? UnavailableError("cannot create " + options->out_dir + ": " + error.message())
+                           : WriteFileAtomically(options->out_dir + "/hunt.json", *json + "\n");
+    if (written.ok()) written = WriteFileAtomically(options->out_dir + "/hunt.txt", text);
+    if (!written.ok()) {
+      err << "kensa: cannot write reports: " << written.message() << "\n";
+      return kExitInternal;
+    }
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -283,6 +475,7 @@ int Run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     out << "kensa 0.1.0\n";
     return kExitOk;
   }
+  if (!args.empty() && args[0] == "hunt") return Hunt(args, out, err);
   auto options = ParseArgs(args);
   if (!options) {
     err << "kensa: " << options.error().message() << " (kensa help)\n";

@@ -172,5 +172,89 @@ TEST_CASE("A configuration file adds YARA folders and command-line flags overrid
   std::filesystem::remove_all(dir);
 }
 
+constexpr char kSigmaWindowsRules[] = "../shared/corpora/sigma/rules/windows";
+constexpr char kCredentialAccess[] = "../shared/corpora/evtx-attack-samples/Credential Access";
+
+TEST_CASE("kensa hunt on a Mimikatz sekurlsa log finds SigmaHQ's hack tool LSASS access rule") {
+  const std::string file = std::string(kCredentialAccess) + "/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx";
+  const auto result = RunKensa({"hunt", file, "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
+  INFO(result.err);
+  CHECK(result.code == kExitOk);
+  CHECK(result.err.empty());
+  CHECK(result.out.find("\"ruleId\": \"d0d2f720-d14f-448d-8242-51ff396a334e\"") != std::string::npos);
+  CHECK(result.out.find("\"title\": \"HackTool - Generic Process Access\"") != std::string::npos);
+  CHECK(result.out.find("\"level\": \"high\"") != std::string::npos);
+  CHECK(result.out.find("\"T1003.001\"") != std::string::npos);
+  CHECK(result.out.find("\"SourceImage\": \"C:\\\\Users\\\\IEUser\\\\Desktop\\\\mimikatz_trunk\\\\Win32\\\\mimikatz.exe\"") !=
+        std::string::npos);
+  CHECK(result.out.find("\"timestamp\": \"2019-03-17T19:37:11.661930Z\"") != std::string::npos);
+  CHECK(result.out.find("\"verdict\": \"HUNT_VERDICT_COMPROMISED\"") != std::string::npos);
+  CHECK(result.out.find("\"verdictReason\": \"1 high match (top rule: HackTool - Generic Process Access)\"") !=
+        std::string::npos);
+}
+
+TEST_CASE("kensa hunt on the Credential Access folder prints a compromised verdict led by critical rules") {
+  const std::string dir = TempDir("hunt_out");
+  const auto result = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", kSigmaWindowsRules, "--out", dir});
+  INFO(result.err);
+  CHECK(result.code == kExitOk);
+  // 38 EVTX files; the folder's .etl trace is not EVTX by content and is left out.
+  CHECK(result.out.starts_with(
+      "verdict: COMPROMISED (7 critical matches (top rule: HackTool - Dumpert Process Dumper Default File))\n"
+      "hunted:  38 file(s), 744 events, "));
+  CHECK(result.out.find("matches by level: critical=7 high=65 medium=65 low=20 informational=0\n") !=
+        std::string::npos);
+  CHECK(result.out.find("  3  [critical] HackTool - Dumpert Process Dumper Default File "
+                        "(93d94efc-d7ad-4161-ad7d-1638c4f908d8)\n") != std::string::npos);
+  // Findings are in time order: the first is the 2017 DSRM password change.
+  CHECK(result.out.find("first findings:\n  2017-06-09T19:21:26.968669Z  2016dc.hqcorp.local  [high] "
+                        "Password Change on Directory Service Restore Mode (DSRM) Account\n") != std::string::npos);
+  auto json = ReadFileBounded(dir + "/hunt.json", 64 * 1024 * 1024);
+  REQUIRE(json.has_value());
+  const std::string text(json->begin(), json->end());
+  CHECK(text.find("\"ruleId\": \"93d94efc-d7ad-4161-ad7d-1638c4f908d8\"") != std::string::npos);
+  auto txt = ReadFileBounded(dir + "/hunt.txt", 64 * 1024 * 1024);
+  REQUIRE(txt.has_value());
+  CHECK(std::string(txt->begin(), txt->end()) == result.out);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kensa hunt reports a damaged log's record errors and still hunts it") {
+  const auto result = RunKensa({"hunt", "../shared/corpora/evtx-damaged/samples/sample_with_a_bad_chunk_magic.evtx",
+                                "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
+  CHECK(result.code == kExitOk);
+  CHECK(result.out.find("\"records\": \"270\"") != std::string::npos);
+  CHECK(result.out.find("\"recordErrors\": \"3\"") != std::string::npos);
+  CHECK(result.out.find("\"chunk 7: bad_record_signature at 8288\"") != std::string::npos);
+  CHECK(result.out.find("\"verdict\": \"HUNT_VERDICT_NO_EVIDENCE\"") != std::string::npos);
+  CHECK(result.err.find("is damaged (0 chunk errors, 3 record errors); hunted what could be decoded") !=
+        std::string::npos);
+}
+
+TEST_CASE("kensa hunt exits with triage's codes for a missing path, a folder without EVTX and bad rules") {
+  const std::string dir = TempDir("hunt_bad");
+  auto missing = RunKensa({"hunt", dir + "/missing", "--sigma-rules", kSigmaWindowsRules});
+  CHECK(missing.code == kExitNotFound);
+  CHECK(missing.err == "kensa: no such file or folder: " + dir + "/missing\n");
+
+  REQUIRE(WriteFileAtomically(dir + "/notes.evtx", "not an event log").ok());
+  auto no_evtx = RunKensa({"hunt", dir, "--sigma-rules", kSigmaWindowsRules});
+  CHECK(no_evtx.code == kExitEmpty);
+  CHECK(no_evtx.err == "kensa: no EVTX file under " + dir + "\n");
+  auto not_evtx = RunKensa({"hunt", dir + "/notes.evtx", "--sigma-rules", kSigmaWindowsRules});
+  CHECK(not_evtx.code == kExitEmpty);
+  CHECK(not_evtx.err == "kensa: not an EVTX file (no ElfFile signature): " + dir + "/notes.evtx\n");
+
+  auto no_rules = RunKensa({"hunt", kCredentialAccess});
+  CHECK(no_rules.code == kExitUsage);
+  CHECK(no_rules.err.find("hunt needs --sigma-rules DIR") != std::string::npos);
+  auto bad_rules = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir + "/no_such_rules"});
+  CHECK(bad_rules.code == kExitRules);
+  CHECK(bad_rules.err.find("cannot load Sigma rules") != std::string::npos);
+  CHECK(RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir, "--format", "html"}).code == kExitUsage);
+  CHECK(RunKensa({"help"}).out.find("hunt PATH") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace kensa::cli

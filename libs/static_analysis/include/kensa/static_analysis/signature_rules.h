@@ -38,6 +38,12 @@ struct SignatureRule {
   std::string resource_language;          // e.g. "ja-JP"
   // Lower-case substrings; one must occur in the file's extracted strings.
   std::vector<std::string> strings_any;
+  // VBA macro facts (StaticResult.office): at least one module exists; some finding has one
+  // of the kinds in `vba_findings_any`; for every kind in `vba_findings_all` some module has a
+  // finding of it ("auto_exec", "shell", "download"...; see analysis/v1/office.proto).
+  bool vba_macros = false;
+  std::vector<std::string> vba_findings_any;
+  std::vector<std::string> vba_findings_all;
   bool requires_pe = false;
 };
 

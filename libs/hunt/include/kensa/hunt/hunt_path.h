@@ -1,0 +1,75 @@
+#pragma once
+// HuntPath: hunts one EVTX file or a folder of them with Sigma rules and returns the hunt
+// report (kensa.forensics.v1.HuntReport): findings with their evidence, the rules that fired,
+// a verdict and what could not be read. This is what `kensa hunt PATH` runs.
+//
+//   kensa::hunt::HuntConfig config;
+//   config.sigma_rule_dirs = {"/opt/sigma/rules/windows"};
+//   auto report = kensa::hunt::HuntPath("/cases/42/winevt/Logs", config);
+//   if (report) Print(report->verdict(), report->findings_size());
+//
+// To hunt several paths with one rule load, call LoadHuntRules once and the HuntPath overload
+// that takes the rules.
+//
+// Inputs are hostile: a damaged file is hunted as far as it can be decoded and its damage is
+// counted in its InputFile; a file that cannot be read at all gets InputFile.error. Neither
+// fails the hunt. Folders are walked recursively and a file is EVTX when it starts with the
+// "ElfFile" signature, whatever its name.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kensa/core/status.h"
+#include "kensa/forensics/v1/hunt.pb.h"
+#include "kensa/sigma/rule_set.h"
+
+namespace kensa::hunt {
+
+struct HuntConfig {
+  // Folders of Sigma rules, loaded recursively. Kensa ships no Sigma rules of its own yet, so
+  // an empty list is an error that tells the user to pass --sigma-rules DIR.
+  std::vector<std::string> sigma_rule_dirs;
+  // How Sigma logsources map onto EVTX channels and event ids.
+  std::string logsource_map = "rules/sigma/logsources.yaml";
+  // Findings kept per rule: a noisy rule on a large log would otherwise bury the rest. Matches
+  // past it are still counted in RuleHit.count and HuntStats.findings_dropped.
+  std::size_t max_findings_per_rule = 50;
+  // Findings kept in all, for the same reason.
+  std::size_t max_findings = 2000;
+  // EVTX files visited under a folder; a collection holds a few hundred logs.
+  std::size_t max_files = 10000;
+  // Larger files are not hunted (InputFile.error). Windows' default log size is 20 MiB; a
+  // forwarded-events log may reach a few GiB.
+  std::uint64_t max_file_bytes = std::uint64_t{4} << 30;
+  // Goes into HuntReport.generator.
+  std::string generator = "kensa";
+};
+
+// Sigma rules loaded for a hunt.
+struct HuntRules {
+  sigma::RuleSet rules;
+  std::vector<sigma::LoadMessage> skipped;  // Rule files the engine does not support.
+};
+
+// Loads config.sigma_rule_dirs with config.logsource_map. Fails with invalid_argument when no
+// folder is given, and as sigma::RuleSet::LoadDirectories / LogsourceMap::LoadFile do.
+Result<HuntRules> LoadHuntRules(const HuntConfig& config);
+
+// Hunts `path` (an EVTX file or a folder) with `rules`. Fails with not_found when `path` does
+// not exist, permission_denied when it cannot be listed, and failed_precondition when there is
+// no EVTX file to hunt (a folder without any, or a single file that is not EVTX).
+Result<forensics::v1::HuntReport> HuntPath(const std::string& path, const HuntRules& rules,
+                                           const HuntConfig& config);
+
+// LoadHuntRules then HuntPath.
+Result<forensics::v1::HuntReport> HuntPath(const std::string& path, const HuntConfig& config);
+
+// "T1003.001" from "attack.t1003.001"; empty when the tag is not an ATT&CK technique.
+std::string AttackTechniqueFromTag(const std::string& tag);
+
+// The verdict rule of docs/hunt.md for the highest Sigma level among the findings.
+forensics::v1::HuntVerdict VerdictForLevel(const std::string& level);
+
+}  // namespace kensa::hunt

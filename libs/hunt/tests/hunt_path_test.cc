@@ -1,0 +1,126 @@
+// HuntPath on real attack logs (../shared/corpora/evtx-attack-samples) with a small rule written
+// here, so that every fact asserted is checkable by reading this file and the log.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <string>
+#include <unistd.h>
+
+#include "kensa/core/file.h"
+#include "kensa/hunt/hunt_path.h"
+
+namespace kensa::hunt {
+namespace {
+
+constexpr char kSamples[] = "../shared/corpora/evtx-attack-samples/";
+
+// Sysmon event 10 (process access) whose target is lsass.exe: what Mimikatz' sekurlsa does.
+constexpr char kLsassAccessRule[] = R"(title: Kensa Test LSASS Access
+id: 6c1f3b52-0d8e-4f3a-9a51-2f7f3c2a0001
+status: test
+level: high
+tags:
+  - attack.credential-access
+  - attack.t1003.001
+  - attack.s0002
+logsource:
+  product: windows
+  category: process_access
+detection:
+  selection:
+    TargetImage|endswith: '\lsass.exe'
+  condition: selection
+)";
+
+std::string RuleDir() {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("kensa_hunt_path_test_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  REQUIRE(WriteFileAtomically((dir / "lsass_access.yml").string(), kLsassAccessRule).ok());
+  return dir.string();
+}
+
+HuntConfig TestConfig() {
+  HuntConfig config;
+  config.sigma_rule_dirs = {RuleDir()};
+  return config;
+}
+
+TEST_CASE("ATT&CK technique ids are parsed from Sigma tags") {
+  CHECK(AttackTechniqueFromTag("attack.t1003.001") == "T1003.001");
+  CHECK(AttackTechniqueFromTag("attack.t1059") == "T1059");
+  CHECK(AttackTechniqueFromTag("attack.credential-access").empty());
+  CHECK(AttackTechniqueFromTag("attack.s0002").empty());
+  CHECK(AttackTechniqueFromTag("attack.t10").empty());
+  CHECK(AttackTechniqueFromTag("attack.t1003.01").empty());
+}
+
+TEST_CASE("High and critical findings mean compromised, medium suspicious, the rest no evidence") {
+  CHECK(VerdictForLevel("critical") == forensics::v1::HUNT_VERDICT_COMPROMISED);
+  CHECK(VerdictForLevel("high") == forensics::v1::HUNT_VERDICT_COMPROMISED);
+  CHECK(VerdictForLevel("medium") == forensics::v1::HUNT_VERDICT_SUSPICIOUS);
+  CHECK(VerdictForLevel("low") == forensics::v1::HUNT_VERDICT_NO_EVIDENCE);
+  CHECK(VerdictForLevel("informational") == forensics::v1::HUNT_VERDICT_NO_EVIDENCE);
+}
+
+TEST_CASE("Hunting a Mimikatz sekurlsa log finds the LSASS access with its evidence") {
+  const HuntConfig config = TestConfig();
+  const std::string file =
+      std::string(kSamples) +
+      "Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx";
+  auto report = HuntPath(file, config);
+  REQUIRE(report.has_value());
+  INFO(report->DebugString());
+  CHECK(report->schema_version() == "1");
+  REQUIRE(report->inputs_size() == 1);
+  CHECK(report->inputs(0).records() == 1);
+  CHECK(report->inputs(0).chunk_errors() == 0);
+  REQUIRE(report->findings_size() == 1);
+  const auto& finding = report->findings(0);
+  CHECK(finding.rule_id() == "6c1f3b52-0d8e-4f3a-9a51-2f7f3c2a0001");
+  CHECK(finding.level() == "high");
+  CHECK(finding.attack_techniques_size() == 1);
+  CHECK(finding.attack_techniques(0) == "T1003.001");
+  CHECK(finding.channel() == "Microsoft-Windows-Sysmon/Operational");
+  CHECK(finding.event_id() == "10");
+  CHECK(finding.event_record_id() == 1);
+  CHECK(finding.timestamp() == "2019-03-17T19:37:11.661930Z");
+  CHECK(finding.computer() == "PC04.example.corp");
+  CHECK(finding.key_fields().at("SourceImage") ==
+        "C:\\Users\\IEUser\\Desktop\\mimikatz_trunk\\Win32\\mimikatz.exe");
+  CHECK(finding.key_fields().at("GrantedAccess") == "0x1010");
+  CHECK(finding.key_fields().count("CommandLine") == 0);  // Event 10 has none.
+  REQUIRE(report->rule_hits_size() == 1);
+  CHECK(report->rule_hits(0).count() == 1);
+  CHECK(report->verdict_reason() == "1 high match (top rule: Kensa Test LSASS Access)");
+  CHECK(report->verdict() == forensics::v1::HUNT_VERDICT_COMPROMISED);
+  std::filesystem::remove_all(config.sigma_rule_dirs[0]);
+}
+
+TEST_CASE("Matches past the per-rule bound are counted but not kept as findings") {
+  HuntConfig config = TestConfig();
+  config.max_findings_per_rule = 1;
+  // Three Sysmon 10 events on lsass.exe: procdump's and its reflected clones'.
+  auto report = HuntPath(
+      std::string(kSamples) +
+          "Credential Access/sysmon_2x10_lsass_with_different_pid_RtlCreateProcessReflection.evtx",
+      config);
+  REQUIRE(report.has_value());
+  INFO(report->DebugString());
+  CHECK(report->findings_size() == 1);
+  REQUIRE(report->rule_hits_size() == 1);
+  CHECK(report->rule_hits(0).count() == 3);
+  CHECK(report->stats().findings_dropped() == 2);
+  std::filesystem::remove_all(config.sigma_rule_dirs[0]);
+}
+
+TEST_CASE("No Sigma rule folder is an error that names --sigma-rules") {
+  auto report = HuntPath(std::string(kSamples) + "Credential Access", HuntConfig{});
+  REQUIRE_FALSE(report.has_value());
+  CHECK(report.error().code() == StatusCode::kInvalidArgument);
+  CHECK(report.error().message().find("--sigma-rules DIR") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace kensa::hunt
