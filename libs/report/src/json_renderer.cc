@@ -6,7 +6,7 @@
 
 namespace kensa::report {
 
-Result<std::string> RenderJson(const report::v1::Report& report) {
+Result<std::string> RenderJson(const google::protobuf::Message& report) {
   // The canonical mapping (lowerCamelCase names, enums by name, defaults omitted) is what
   // docs/report-json.md promises; changing any of these options is a schema change.
   google::protobuf::util::JsonPrintOptions options;

@@ -3,7 +3,6 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
-#include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
 #include <map>
@@ -333,16 +332,6 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
   return options;
 }
 
-Result<std::string> RenderHuntJson(const forensics::v1::HuntReport& report) {
-  // The same canonical protobuf JSON mapping as the triage report (json_renderer.cc).
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
-  std::string json;
-  const auto status = google::protobuf::util::MessageToJsonString(report, &json, options);
-  if (!status.ok()) return InternalError("hunt report to JSON: " + std::string(status.message()));
-  return json;
-}
-
 std::string VerdictName(forensics::v1::HuntVerdict verdict) {
   switch (verdict) {
     case forensics::v1::HUNT_VERDICT_COMPROMISED: return "COMPROMISED";
@@ -443,7 +432,7 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
           << input.record_errors() << " record errors); hunted what could be decoded\n";
     }
   }
-  auto json = RenderHuntJson(*report);
+  auto json = report::RenderJson(*report);
   if (!json) {
     err << "kensa: " << json.error().message() << "\n";
     return kExitInternal;

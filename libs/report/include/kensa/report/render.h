@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <string>
 
+#include <google/protobuf/message.h>
+
 #include "kensa/core/status.h"
 #include "kensa/report/language.h"
 #include "kensa/report/v1/report.pb.h"
@@ -37,9 +39,10 @@ struct TextOptions {
 std::string RenderText(const report::v1::Report& report, Language lang,
                        const TextOptions& options = {});
 
-// Protobuf's JSON mapping of `report`: lowerCamelCase names, enums by name, 64-bit integers as
-// strings, default values omitted, indented. Fails only if protobuf refuses the message.
-Result<std::string> RenderJson(const report::v1::Report& report);
+// Protobuf's JSON mapping of `report` (a triage Report or a forensics HuntReport): lowerCamelCase
+// names, enums by name, 64-bit integers as strings, default values omitted, indented. Fails
+// only if protobuf refuses the message.
+Result<std::string> RenderJson(const google::protobuf::Message& report);
 
 // One self-contained HTML document (inline CSS, no script, no external resource) with the same
 // sections as RenderText, printable on A4.
