@@ -96,6 +96,25 @@ std::string HexNumber(std::uint64_t value) {
   return "0x" + std::string(digits.rbegin(), digits.rend());
 }
 
+Bytes FromHex(std::string_view hex) {
+  Bytes out;
+  int high = -1;
+  for (char c : hex) {
+    int value = -1;
+    if (c >= '0' && c <= '9') value = c - '0';
+    if (c >= 'a' && c <= 'f') value = c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') value = c - 'A' + 10;
+    if (value < 0) continue;
+    if (high < 0) {
+      high = value;
+    } else {
+      out.push_back(static_cast<std::uint8_t>(high * 16 + value));
+      high = -1;
+    }
+  }
+  return out;
+}
+
 std::string AsciiLower(std::string_view text) {
   std::string out(text);
   for (char& c : out) {

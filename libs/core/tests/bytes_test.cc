@@ -53,6 +53,8 @@ TEST_CASE("ToHex and AsciiLower") {
   const Bytes data = {0x00, 0xab, 0xff};
   CHECK(ToHex(data) == "00abff");
   CHECK(AsciiLower("KERNEL32.DLL") == "kernel32.dll");
+  CHECK(FromHex("4d 5A-90\n0") == Bytes{0x4d, 0x5a, 0x90});
+  CHECK(FromHex(ToHex(data)) == data);
   CHECK(HexNumber(0) == "0x0");
   CHECK(HexNumber(0x401000) == "0x401000");
   CHECK(HexNumber(~0ULL) == "0xffffffffffffffff");

@@ -11,29 +11,10 @@
 namespace kensa::ole {
 namespace {
 
-Bytes Hex(const std::string& text) {
-  Bytes out;
-  int high = -1;
-  for (char c : text) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (v < 0) continue;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high * 16 + v));
-      high = -1;
-    }
-  }
-  return out;
-}
-
 std::string Text(const Bytes& b) { return std::string(b.begin(), b.end()); }
 
 TEST_CASE("MS-OVBA 3.2.1: the no-compression example decompresses to its text") {
-  const Bytes compressed = Hex(
+  const Bytes compressed = FromHex(
       "01 19 B0 00 61 62 63 64 65 66 67 68 00 69 6A 6B 6C 6D 6E 6F 70 00 71 72 73 74 75 76 2E");
   auto out = DecompressOvba(compressed, 1 << 20);
   REQUIRE(out.has_value());
@@ -41,10 +22,10 @@ TEST_CASE("MS-OVBA 3.2.1: the no-compression example decompresses to its text") 
 }
 
 TEST_CASE("MS-OVBA 3.2.2: the normal compression example decompresses to its exact bytes") {
-  const Bytes compressed = Hex(
+  const Bytes compressed = FromHex(
       "01 2F B0 00 23 61 61 61 62 63 64 65 82 66 00 70 61 67 68 69 6A 01 38 08 61 6B 6C 00 20 "
       "6D 6E 6F 70 06 71 02 70 04 00 72 73 74 75 76 10 77 78 79 7A 00 2C");
-  const Bytes expected = Hex(
+  const Bytes expected = FromHex(
       "23 61 61 61 62 63 64 65 66 61 61 61 61 67 68 69 6a 61 61 61 61 61 6B 6C 61 61 61 6D 6E "
       "6F 70 71 61 61 61 61 61 61 61 61 61 61 61 61 72 73 74 75 76 77 78 79 7A 61 61 61");
   bool malformed = true;
@@ -56,26 +37,26 @@ TEST_CASE("MS-OVBA 3.2.2: the normal compression example decompresses to its exa
 }
 
 TEST_CASE("MS-OVBA 3.2.3: the maximum compression example expands to 73 'a's") {
-  auto out = DecompressOvba(Hex("01 03 B0 02 61 45 00"), 1 << 20);
+  auto out = DecompressOvba(FromHex("01 03 B0 02 61 45 00"), 1 << 20);
   REQUIRE(out.has_value());
   CHECK(Text(*out) == std::string(73, 'a'));
   // The output bound holds even for a copy token that overlaps itself.
-  auto clipped = DecompressOvba(Hex("01 03 B0 02 61 45 00"), 10);
+  auto clipped = DecompressOvba(FromHex("01 03 B0 02 61 45 00"), 10);
   REQUIRE(clipped.has_value());
   CHECK(clipped->size() == 10);
 }
 
 TEST_CASE("Malformed compressed containers fail softly") {
-  CHECK(DecompressOvba(Hex("00 19 B0"), 100).error().code() == StatusCode::kInvalidArgument);
+  CHECK(DecompressOvba(FromHex("00 19 B0"), 100).error().code() == StatusCode::kInvalidArgument);
   CHECK_FALSE(DecompressOvba({}, 100).has_value());
   bool malformed = false;
   // A copy token as the first token of a chunk refers to bytes before the chunk.
-  auto bad = DecompressOvba(Hex("01 03 B0 01 45 00"), 100, &malformed);
+  auto bad = DecompressOvba(FromHex("01 03 B0 01 45 00"), 100, &malformed);
   REQUIRE(bad.has_value());
   CHECK(bad->empty());
   CHECK(malformed);
   // A chunk header with a wrong signature ends decompression after the good chunk.
-  auto half = DecompressOvba(Hex("01 03 B0 02 61 45 00 03 A0"), 100, &malformed);
+  auto half = DecompressOvba(FromHex("01 03 B0 02 61 45 00 03 A0"), 100, &malformed);
   REQUIRE(half.has_value());
   CHECK(half->size() == 73);
   CHECK(malformed);

@@ -24,26 +24,6 @@ struct StringMaker<kensa::strings::ExtractedString> {
 namespace kensa::strings {
 namespace {
 
-// "83 74 40" -> bytes.
-Bytes FromHex(std::string_view hex) {
-  Bytes out;
-  int high = -1;
-  for (char c : hex) {
-    int v = -1;
-    if (c >= '0' && c <= '9') v = c - '0';
-    if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    if (v < 0) continue;
-    if (high < 0) {
-      high = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(high * 16 + v));
-      high = -1;
-    }
-  }
-  return out;
-}
-
 // UTF-8 (BMP only) -> UTF-16LE bytes.
 Bytes Utf16(std::string_view utf8) {
   Bytes out;

@@ -73,6 +73,10 @@ std::string HexNumber(std::uint64_t value);
 // Lower-case hexadecimal of `data`.
 std::string ToHex(ByteSpan data);
 
+// The bytes that hex digits spell ("4d 5A90" -> 4d 5a 90); anything that is not a hex digit
+// separates nothing and is skipped, and an odd last digit is dropped.
+Bytes FromHex(std::string_view hex);
+
 // ASCII lower-casing (sample text is not assumed to be any encoding).
 std::string AsciiLower(std::string_view text);
 
