@@ -1,4 +1,5 @@
 #include "kensa/core/bytes.h"
+#include "kensa/core/time.h"
 
 #include <catch2/catch.hpp>
 
@@ -47,6 +48,14 @@ TEST_CASE("ReadCString stops at NUL, at the limit and at the end of data") {
   CHECK(ReadCString(data, 3, 2) == "cd");
   CHECK(ReadCString(data, 3, 10) == "cde");
   CHECK(ReadCString(data, 10, 10).empty());
+}
+
+TEST_CASE("FormatRfc3339 writes UTC times, also past 2038 and before 1970") {
+  CHECK(FormatRfc3339(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatRfc3339(1355164680) == "2012-12-10T18:38:00Z");
+  CHECK(FormatRfc3339(4294967295) == "2106-02-07T06:28:15Z");
+  CHECK(FormatRfc3339(-1) == "1969-12-31T23:59:59Z");
+  CHECK(NowRfc3339().size() == 20);
 }
 
 TEST_CASE("ToHex and AsciiLower") {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "kensa/core/file.h"
+#include "kensa/core/time.h"
 #include "kensa/hunt/hunt_evtx.h"
 #include "kensa/sigma/logsource_map.h"
 
@@ -53,15 +54,6 @@ int LevelRank(const std::string& level) {
   if (level == "medium") return 2;
   if (level == "low") return 1;
   return 0;  // informational or unknown
-}
-
-std::string NowRfc3339() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  ::gmtime_r(&now, &utc);
-  std::array<char, 32> text{};
-  const std::size_t size = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return std::string(text.data(), size);
 }
 
 std::string FieldOrEmpty(const evtx::Event& event, std::string_view name) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "pe_directories.h"
+#include "kensa/core/time.h"
 #include "kensa/hashing/hashes.h"
 #include "pe_image.h"
 
@@ -70,22 +71,6 @@ std::string SubsystemName(std::uint16_t subsystem) {
     case 16: return "windows_boot_application";
     default: return std::to_string(subsystem);
   }
-}
-
-// RFC 3339 UTC text of a Unix time.
-std::string Rfc3339(std::uint32_t seconds) {
-  using namespace std::chrono;
-  const sys_seconds tp{std::chrono::seconds{seconds}};
-  const auto day_start = floor<std::chrono::days>(tp);
-  const year_month_day ymd{day_start};
-  const hh_mm_ss hms{tp - day_start};
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buffer;
 }
 
 // Section names that packers and protectors leave behind, and who leaves them.
@@ -275,7 +260,7 @@ void AnalyzeTimestamp(std::uint32_t timestamp, AnomalySink& sink) {
                        .count();
   if (static_cast<std::int64_t>(timestamp) > now) {
     sink.Add("pe_timestamp_in_future",
-             "compile time " + Rfc3339(timestamp) + " is in the future (forged, or a "
+             "compile time " + FormatRfc3339(timestamp) + " is in the future (forged, or a "
                                                     "reproducible-build hash)");
   }
 }
@@ -295,7 +280,7 @@ Result<PeAnalysis> AnalyzePe(ByteSpan data, const PeLimits& limits) {
   info.set_is_dll((image.characteristics() & kFileDll) != 0);
   info.set_subsystem(SubsystemName(image.subsystem()));
   info.set_timestamp(image.timestamp());
-  info.set_compile_time(Rfc3339(image.timestamp()));
+  info.set_compile_time(FormatRfc3339(image.timestamp()));
   info.set_image_base(image.image_base());
   info.set_entry_point(image.entry_point());
   info.set_characteristics(image.characteristics());

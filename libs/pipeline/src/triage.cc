@@ -1,9 +1,9 @@
 #include "kensa/pipeline/triage.h"
 
-#include <chrono>
-#include <ctime>
 #include <set>
 #include <utility>
+
+#include "kensa/core/time.h"
 
 namespace kensa::pipeline {
 
@@ -11,15 +11,6 @@ namespace {
 constexpr const char* kGenerator = "kensa 0.1.0";
 constexpr const char* kReportSchemaVersion = "1";
 }  // namespace
-
-std::string NowRfc3339() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return buffer;
-}
 
 Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& config,
                                                            std::vector<std::string>* warnings) {

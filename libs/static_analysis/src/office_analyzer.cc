@@ -1,10 +1,10 @@
 #include "kensa/static_analysis/office_analyzer.h"
 
 #include <array>
-#include <ctime>
 #include <set>
 #include <utility>
 
+#include "kensa/core/time.h"
 #include "kensa/ole/compound_file.h"
 #include "kensa/ole/summary_information.h"
 #include "kensa/ole/vba.h"
@@ -161,13 +161,7 @@ std::string DeclaredLibrary(std::string_view lower) {
 
 std::string Rfc3339(std::uint64_t filetime) {
   const std::int64_t seconds = ole::FiletimeToUnixSeconds(filetime);
-  if (seconds <= 0) return {};
-  const std::time_t time = static_cast<std::time_t>(seconds);
-  std::tm parts{};
-  if (gmtime_r(&time, &parts) == nullptr) return {};
-  std::array<char, 32> text{};
-  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &parts);
-  return std::string(text.data(), length);
+  return seconds <= 0 ? std::string() : FormatRfc3339(seconds);
 }
 
 void AddAnomaly(OfficeAnalysis* out, std::string code, std::string detail) {

@@ -54,7 +54,4 @@ report::v1::Report AssembleReport(const sample::v1::Submission& submission,
                                   analysis::v1::StaticResult static_result,
                                   const scoring::ScoringModel& model, const std::string& language);
 
-// RFC 3339 UTC time of now, e.g. "2026-11-26T07:30:00Z".
-std::string NowRfc3339();
-
 }  // namespace kensa::pipeline
