@@ -71,7 +71,10 @@ int main(int argc, char** argv) {
       auto data = kensa::ReadFileBounded(file, 512ULL * 1024 * 1024);
       if (!data) continue;
       const auto t0 = std::chrono::steady_clock::now();
-      auto report = (*engine)->Triage(*data, {file, "bench", "en"});
+      kensa::pipeline::SubmissionInfo info;
+      info.file_name = file;
+      info.tenant = "bench";
+      auto report = (*engine)->Triage(*data, info);
       latencies.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
       bytes += data->size();
       if (report && round == 0) ++per_level[std::clamp(static_cast<int>(report->verdict().level()), 0, 5)];

@@ -5,7 +5,19 @@ find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)             # MD5 / SHA-1 / SHA-256 (libssl-dev)
 find_package(Protobuf REQUIRED)            # libprotobuf-dev, protobuf-compiler
 find_package(yaml-cpp REQUIRED)            # libyaml-cpp-dev
+find_package(gRPC CONFIG REQUIRED)         # libgrpc++-dev, protobuf-compiler-grpc (services only)
+find_package(spdlog REQUIRED)              # libspdlog-dev (services only)
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)        # libyara-dev
+pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
+# Service adapters only (libs/bus_nats, libs/store_redis); analysis libraries never link them.
+# pkg-config, not CMake configs: libnats-dev's names a libnats_static.a Debian does not ship,
+# and libhiredis-dev's defines no target.
+pkg_check_modules(NATS REQUIRED IMPORTED_TARGET libnats)     # libnats-dev
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)  # libhiredis-dev
+find_package(prometheus-cpp CONFIG REQUIRED)  # prometheus-cpp-dev; only prometheus-cpp::core is used
+# libcpp-httplib-dev is a compiled library: its pkg-config flags (-DCPPHTTPLIB_OPENSSL_SUPPORT
+# ...) change class layouts and must match the build of libcpp-httplib.so.
+pkg_check_modules(CPP_HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 
 # libfuzzy (ssdeep) ships no CMake or pkg-config files. (TLSH is Kensa's own, libs/hashing.)
 find_library(FUZZY_LIBRARY NAMES fuzzy REQUIRED)

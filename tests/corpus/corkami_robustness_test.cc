@@ -29,7 +29,7 @@ TEST_CASE("Every corkami PE is triaged without crash or hang") {
     auto data = ReadFileBounded(file, 64 * 1024 * 1024);
     REQUIRE(data.has_value());
     const auto start = std::chrono::steady_clock::now();
-    auto report = Engine().Triage(*data, {file, "test", "en"});
+    auto report = Engine().Triage(*data, {file, "test", "en", {}});
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     REQUIRE(report.has_value());
     CHECK(report->submission().sample().hashes().sha256().size() == 64);

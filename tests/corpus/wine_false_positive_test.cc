@@ -24,7 +24,7 @@ TEST_CASE("No PE file installed by wine is rated suspicious or worse") {
   for (const auto& file : files) {
     auto data = ReadFileBounded(file, 256 * 1024 * 1024);
     if (!data || data->empty()) continue;
-    auto report = Engine().Triage(*data, {file, "test", "en"});
+    auto report = Engine().Triage(*data, {file, "test", "en", {}});
     REQUIRE(report.has_value());
     const auto& verdict = report->verdict();
     ++levels[scoring::LevelCode(verdict.level())];

@@ -33,7 +33,7 @@ Report TriageFile(const std::string& path) {
   auto data = ReadFileBounded(path, 64 * 1024 * 1024);
   INFO(path);
   REQUIRE(data.has_value());
-  auto report = Engine().Triage(*data, {std::filesystem::path(path).filename().string(), "test", "en"});
+  auto report = Engine().Triage(*data, {std::filesystem::path(path).filename().string(), "test", "en", {}});
   REQUIRE(report.has_value());
   return std::move(*report);
 }

@@ -36,7 +36,7 @@ Report TriageFixture(const std::string& relative) {
   auto data = ReadFileBounded(path, 64 * 1024 * 1024);
   INFO(path);
   REQUIRE(data.has_value());
-  auto report = Engine().Triage(*data, {relative, "test", "en"});
+  auto report = Engine().Triage(*data, {relative, "test", "en", {}});
   REQUIRE(report.has_value());
   return std::move(*report);
 }

@@ -1,16 +1,14 @@
 #include "kensa/pipeline/triage.h"
 
-#include <set>
 #include <utility>
 
-#include "kensa/core/time.h"
+#include "kensa/blob_store/blob_store.h"
+#include "kensa/bus/bus.h"
+#include "kensa/pipeline/stages.h"
+#include "kensa/pipeline/task_runner.h"
+#include "kensa/store/state_store.h"
 
 namespace kensa::pipeline {
-
-namespace {
-constexpr const char* kGenerator = "kensa 0.1.0";
-constexpr const char* kReportSchemaVersion = "1";
-}  // namespace
 
 Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& config,
                                                            std::vector<std::string>* warnings) {
@@ -19,45 +17,54 @@ Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& c
                                      ? config.static_config.rules_dir + "/scoring/model.yaml"
                                      : config.scoring_model_path;
   KENSA_ASSIGN_OR_RETURN(auto model, scoring::LoadScoringModel(model_path));
-  return std::unique_ptr<TriageEngine>(new TriageEngine(std::move(analyzer), std::move(model)));
-}
-
-report::v1::Report AssembleReport(const sample::v1::Submission& submission,
-                                  analysis::v1::StaticResult static_result,
-                                  const scoring::ScoringModel& model, const std::string& language) {
-  report::v1::Report report;
-  report.set_schema_version(kReportSchemaVersion);
-  report.set_generator(kGenerator);
-  report.set_generated_at(NowRfc3339());
-  report.set_language(language);
-  *report.mutable_submission() = submission;
-
-  const std::vector<analysis::v1::Signature> signatures(static_result.signatures().begin(),
-                                                        static_result.signatures().end());
-  *report.mutable_verdict() = scoring::Score(signatures, model);
-
-  std::set<std::pair<int, std::string>> seen;
-  for (const auto& indicator : static_result.indicators()) {
-    if (seen.emplace(indicator.type(), indicator.value()).second) *report.add_indicators() = indicator;
-  }
-  *report.mutable_static_result() = std::move(static_result);
-  return report;
+  return std::unique_ptr<TriageEngine>(new TriageEngine(std::move(analyzer), std::move(model), config.limits));
 }
 
 Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionInfo& info) const {
-  KENSA_ASSIGN_OR_RETURN(auto static_result, static_analyzer_->Analyze(data, info.file_name));
+  // One private pipeline per call: the memory bus and stores live as long as this triage.
+  store::MemoryStateStore store;
+  blob_store::MemoryBlobStore blobs;
+  bus::MemoryBus bus;
+  Orchestrator orchestrator(store, blobs, bus, "in-process", limits_);
 
-  sample::v1::Submission submission;
-  *submission.mutable_sample() = static_result.sample();
-  // In-process submissions are named after the content and the moment, which is unique enough
-  // for a local run; the service pipeline issues its own ids.
-  submission.set_id("local-" + static_result.sample().hashes().sha256().substr(0, 16));
-  submission.set_root_id(submission.id());
-  submission.set_tenant(info.tenant);
-  submission.set_state(sample::v1::SUBMISSION_STATE_DONE);
-  submission.set_submitted_at(NowRfc3339());
-  submission.set_priority(sample::v1::PRIORITY_P3);
-  return AssembleReport(submission, std::move(static_result), model_, info.language);
+  StaticStage static_stage(orchestrator, AnalyzeWith(*static_analyzer_));
+  ReportStage report_stage(orchestrator, model_);
+
+  RootRequest request;
+  request.tenant = info.tenant;
+  request.file_name = info.file_name;
+  request.passwords = info.passwords;
+  KENSA_ASSIGN_OR_RETURN(const Admission admission, orchestrator.AdmitRoot(request, data));
+  const std::string root_id = admission.submission.id();
+
+  // Drain the stages in pipeline order until no task is left. A task that keeps asking to be
+  // retried (only a store error can do that in memory) ends as failed after max_attempts.
+  const TaskRunnerOptions runner_options{.max_attempts = 3, .retry_delay = std::chrono::milliseconds(0)};
+  const std::pair<const char*, StageFunction> stages[] = {
+      {kStaticStage, [&](const pipeline::v1::Task& task) { return static_stage.Run(task); }},
+      {kReportStage, [&](const pipeline::v1::Task& task) { return report_stage.Run(task); }},
+  };
+  for (bool worked = true; worked;) {
+    worked = false;
+    for (const auto& [stage, run] : stages) {
+      while (true) {
+        KENSA_ASSIGN_OR_RETURN(auto delivery, bus.NextTask(stage, std::chrono::milliseconds(0)));
+        if (!delivery) break;
+        RunDelivery(*delivery, orchestrator, run, runner_options);
+        worked = true;
+      }
+    }
+  }
+
+  KENSA_ASSIGN_OR_RETURN(auto root, orchestrator.LoadSubmission(root_id));
+  if (root && root->state() == sample::v1::SUBMISSION_STATE_FAILED) {
+    return InternalError("analysis failed: " + root->failure_reason());
+  }
+  KENSA_ASSIGN_OR_RETURN(auto stored, store.GetReport(root_id));
+  report::v1::Report report;
+  if (!stored || !report.ParseFromString(*stored)) return InternalError("the pipeline produced no report");
+  report.set_language(info.language);
+  return report;
 }
 
 }  // namespace kensa::pipeline

@@ -15,6 +15,7 @@
 #include "kensa/static_analysis/yara_signatures.h"
 #include "kensa/strings/string_extractor.h"
 #include "kensa/yara_scan/yara_scanner.h"
+#include "archive_analyzer.h"  // src/: the archive part of this stage
 
 namespace kensa::static_analysis {
 
@@ -23,6 +24,7 @@ struct StaticAnalyzer::State {
   indicators::PublicSuffixList public_suffixes;
   std::shared_ptr<const yara_scan::RuleSet> yara_rules;
   SignatureRules signature_rules;
+  std::vector<std::string> archive_passwords;  // the default list, after the submitter's
 };
 
 namespace {
@@ -120,6 +122,15 @@ Result<std::unique_ptr<StaticAnalyzer>> StaticAnalyzer::Create(const StaticConfi
     warnings->push_back("yara: " + message.file + ":" + std::to_string(message.line) + ": " + message.message);
   }
   KENSA_ASSIGN_OR_RETURN(state->signature_rules, SignatureRules::LoadDirectory(config.rules_dir + "/signatures"));
+  const std::string passwords_file = config.archive_passwords_file.empty()
+                                         ? config.rules_dir + "/archive/passwords.txt"
+                                         : config.archive_passwords_file;
+  auto passwords = archive::LoadPasswordList(passwords_file);
+  if (!passwords) {
+    return Status(passwords.error().code(),
+                  "archive password list: " + passwords.error().message());
+  }
+  state->archive_passwords = std::move(*passwords);
   // Shift_JIS decoding uses glibc's CP932 converter; a slim image without gconv modules would
   // otherwise lose Japanese strings without a word. 0x82 0x9F is HIRAGANA LETTER SMALL A.
   constexpr std::uint32_t kHiraganaSmallA = 0x3041;
@@ -133,6 +144,12 @@ std::size_t StaticAnalyzer::yara_rule_count() const { return state_->yara_rules-
 std::size_t StaticAnalyzer::signature_rule_count() const { return state_->signature_rules.size(); }
 
 Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const std::string& file_name) const {
+  return Analyze(data, file_name, AnalyzeOptions{}, nullptr);
+}
+
+Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
+    ByteSpan data, const std::string& file_name, const AnalyzeOptions& options,
+    std::vector<ExtractedChild>* children) const {
   const auto started = std::chrono::steady_clock::now();
   const StaticConfig& config = state_->config;
   analysis::v1::StaticResult result;
@@ -166,6 +183,13 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(ByteSpan data, const 
     } else {
       result.add_errors("office: " + office.error().message());
     }
+  }
+
+  if (IsExtractableArchive(sample->file_type().format())) {
+    std::vector<std::string> passwords = options.passwords;
+    const auto& defaults = state_->archive_passwords;
+    passwords.insert(passwords.end(), defaults.begin(), defaults.end());
+    AnalyzeArchive(data, file_name, passwords, config.archive_limits, &result, children);
   }
 
   strings::StringLimits string_limits;

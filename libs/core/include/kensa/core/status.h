@@ -97,6 +97,12 @@ class Result {
   std::variant<T, Status> state_;
 };
 
+// The status of a result whose value is not needed: OK, or its error.
+template <typename T>
+Status StatusOf(const Result<T>& result) {
+  return result.has_value() ? Status::Ok() : result.error();
+}
+
 }  // namespace kensa
 
 #define KENSA_STATUS_CONCAT_INNER_(a, b) a##b

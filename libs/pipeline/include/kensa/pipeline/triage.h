@@ -1,7 +1,8 @@
 #pragma once
-// The in-process pipeline: runs the stages of quick triage (static analysis, scoring, report
-// assembly) on one sample inside this process, with no server. `kensa triage` and most tests
-// drive it. The service pipeline (issue #3) calls the same stage libraries from NATS workers.
+// The in-process driver of the pipeline: runs quick triage (static analysis of the sample and
+// of every file found inside it, scoring, report assembly) inside this process, with no server.
+// `kensa triage` and most tests drive it. It uses the same Orchestrator and stage handlers as
+// the services (orchestrator.h, stages.h), over a memory bus and memory stores.
 
 #include <memory>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
+#include "kensa/pipeline/orchestrator.h"
 #include "kensa/report/v1/report.pb.h"
 #include "kensa/scoring/scoring_model.h"
 #include "kensa/static_analysis/static_analyzer.h"
@@ -17,6 +19,7 @@ namespace kensa::pipeline {
 
 struct TriageConfig {
   static_analysis::StaticConfig static_config;
+  PipelineLimits limits;
   // Defaults to <rules_dir>/scoring/model.yaml when empty.
   std::string scoring_model_path;
 };
@@ -26,6 +29,8 @@ struct SubmissionInfo {
   std::string tenant = "local";
   // "en" or "ja": recorded in the report for renderers.
   std::string language = "en";
+  // Passwords to try on encrypted archives, besides the configured list.
+  std::vector<std::string> passwords;
 };
 
 class TriageEngine {
@@ -41,17 +46,13 @@ class TriageEngine {
   const scoring::ScoringModel& scoring_model() const { return model_; }
 
  private:
-  TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer, scoring::ScoringModel model)
-      : static_analyzer_(std::move(analyzer)), model_(std::move(model)) {}
+  TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer, scoring::ScoringModel model,
+               PipelineLimits limits)
+      : static_analyzer_(std::move(analyzer)), model_(std::move(model)), limits_(limits) {}
 
   std::unique_ptr<static_analysis::StaticAnalyzer> static_analyzer_;
   scoring::ScoringModel model_;
+  PipelineLimits limits_;
 };
-
-// Builds the report of a finished submission from its stage results: verdict from the
-// signatures, indicators deduplicated. Shared by the in-process and the service drivers.
-report::v1::Report AssembleReport(const sample::v1::Submission& submission,
-                                  analysis::v1::StaticResult static_result,
-                                  const scoring::ScoringModel& model, const std::string& language);
 
 }  // namespace kensa::pipeline

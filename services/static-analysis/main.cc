@@ -1,0 +1,68 @@
+// kensa-static-analysis: the static stage as a JetStream worker (docs/pipeline.md).
+#include <prometheus/registry.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdlib>
+
+#include "isolated_analysis.h"
+#include "kensa/admin_http/admin_server.h"
+#include "kensa/admin_http/service_metrics.h"
+#include "kensa/service_runtime/pipeline_connections.h"
+#include "kensa/service_runtime/service_config.h"
+#include "kensa/service_runtime/stage_worker.h"
+
+int main(int argc, char** argv) {
+  using namespace kensa;
+  auto config = service_runtime::LoadServiceConfig(argc, argv);
+  if (!config) {
+    spdlog::critical("kensa-static-analysis: {}", config.error().message());
+    return 2;
+  }
+  static_analysis::StaticConfig static_config;
+  static_config.rules_dir = config->rules_dir;
+  std::vector<std::string> warnings;
+  auto analyzer = static_analysis::StaticAnalyzer::Create(static_config, &warnings);
+  if (!analyzer) {
+    spdlog::critical("kensa-static-analysis: {}", analyzer.error().message());
+    return 8;
+  }
+  for (const auto& warning : warnings) spdlog::warn("rules: {}", warning);
+  auto connections = service_runtime::ConnectPipeline(*config);
+  if (!connections) {
+    spdlog::critical("kensa-static-analysis: {}", connections.error().message());
+    return 1;
+  }
+  pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
+                                      connections->config_version);
+
+  static_analysis_service::IsolatedAnalysisOptions isolation;
+  isolation.limits.timeout = std::chrono::seconds(config->analysis_timeout_seconds);
+  isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
+  if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
+  pipeline::StaticStage stage(orchestrator,
+                              static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation));
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  admin_http::StageMetrics metrics(*registry);
+  auto admin = admin_http::AdminServer::Start(
+      {config->listen_host, config->admin_port, registry, [&] { return connections->Ready(); }});
+  if (!admin) {
+    spdlog::critical("kensa-static-analysis: {}", admin.error().message());
+    return 1;
+  }
+  spdlog::info("kensa-static-analysis replica={} threads={} admin={} yara_rules={} config_version={}",
+               config->replica, config->concurrency, (*admin)->port(), (*analyzer)->yara_rule_count(),
+               connections->config_version);
+
+  std::atomic<bool> stop{false};
+  service_runtime::StopOnSignals(&stop);
+  service_runtime::StageWorkerOptions options;
+  options.stage = pipeline::kStaticStage;
+  options.threads = config->concurrency;
+  options.runner.max_attempts = static_cast<std::uint64_t>(config->max_attempts);
+  service_runtime::RunStageWorkers(*connections->bus, orchestrator,
+                                   [&](const pipeline::v1::Task& task) { return stage.Run(task); }, options,
+                                   metrics, stop);
+  return 0;
+}
