@@ -6,33 +6,25 @@
 
 #include <atomic>
 
-#include "kensa/admin_http/admin_server.h"
 #include "kensa/admin_http/service_metrics.h"
 #include "kensa/pipeline/stages.h"
 #include "kensa/scoring/scoring_model.h"
 #include "kensa/service_runtime/pipeline_connections.h"
-#include "kensa/service_runtime/service_config.h"
+#include "kensa/service_runtime/service_main.h"
 #include "kensa/service_runtime/stage_worker.h"
 #include "reports_service.h"
 
 int main(int argc, char** argv) {
   using namespace kensa;
+  constexpr const char* kName = "kensa-report-generator";
   auto config = service_runtime::LoadServiceConfig(argc, argv);
-  if (!config) {
-    spdlog::critical("kensa-report-generator: {}", config.error().message());
-    return 2;
-  }
+  if (!config) return service_runtime::Fatal(kName, config.error(), 2);
   if (config->grpc_port == 0) config->grpc_port = 50052;
   auto model = scoring::LoadScoringModel(config->rules_dir + "/scoring/model.yaml");
-  if (!model) {
-    spdlog::critical("kensa-report-generator: {}", model.error().message());
-    return 8;
-  }
+  if (!model) return service_runtime::Fatal(kName, model.error(), 8);
   auto connections = service_runtime::ConnectPipeline(*config);
-  if (!connections) {
-    spdlog::critical("kensa-report-generator: {}", connections.error().message());
-    return 1;
-  }
+  if (!connections) return service_runtime::Fatal(kName, connections.error());
+
   pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
                                       connections->config_version);
   pipeline::ReportStage stage(orchestrator, *model);
@@ -40,24 +32,13 @@ int main(int argc, char** argv) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::StageMetrics metrics(*registry);
-  auto admin = admin_http::AdminServer::Start(
-      {config->listen_host, config->admin_port, registry, [&] { return connections->Ready(); }});
-  if (!admin) {
-    spdlog::critical("kensa-report-generator: {}", admin.error().message());
-    return 1;
-  }
-  grpc::ServerBuilder builder;
-  const std::string address = config->listen_host + ":" + std::to_string(config->grpc_port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials());
-  builder.SetMaxSendMessageSize(64 << 20);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server) {
-    spdlog::critical("kensa-report-generator: cannot listen on {}", address);
-    return 1;
-  }
-  spdlog::info("kensa-report-generator replica={} grpc={} admin={} config_version={}", config->replica, address,
-               (*admin)->port(), connections->config_version);
+  auto admin = service_runtime::StartAdmin(*config, registry, [&] { return connections->Ready(); });
+  if (!admin) return service_runtime::Fatal(kName, admin.error());
+  // A rendered report of a large archive tree can be several MiB.
+  auto server = service_runtime::StartGrpcServer(*config, config->grpc_port, {&service}, 64 << 20);
+  if (!server) return service_runtime::Fatal(kName, server.error());
+  spdlog::info("{} replica={} grpc={}:{} admin={} config_version={}", kName, config->replica, config->listen_host,
+               config->grpc_port, (*admin)->port(), connections->config_version);
 
   std::atomic<bool> stop{false};
   service_runtime::StopOnSignals(&stop);
@@ -68,6 +49,6 @@ int main(int argc, char** argv) {
   service_runtime::RunStageWorkers(*connections->bus, orchestrator,
                                    [&](const pipeline::v1::Task& task) { return stage.Run(task); }, options,
                                    metrics, stop);
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
   return 0;
 }

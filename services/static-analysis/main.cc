@@ -6,54 +6,39 @@
 #include <cstdlib>
 
 #include "isolated_analysis.h"
-#include "kensa/admin_http/admin_server.h"
 #include "kensa/admin_http/service_metrics.h"
 #include "kensa/service_runtime/pipeline_connections.h"
-#include "kensa/service_runtime/service_config.h"
+#include "kensa/service_runtime/service_main.h"
 #include "kensa/service_runtime/stage_worker.h"
 
 int main(int argc, char** argv) {
   using namespace kensa;
+  constexpr const char* kName = "kensa-static-analysis";
   auto config = service_runtime::LoadServiceConfig(argc, argv);
-  if (!config) {
-    spdlog::critical("kensa-static-analysis: {}", config.error().message());
-    return 2;
-  }
+  if (!config) return service_runtime::Fatal(kName, config.error(), 2);
   static_analysis::StaticConfig static_config;
   static_config.rules_dir = config->rules_dir;
   std::vector<std::string> warnings;
   auto analyzer = static_analysis::StaticAnalyzer::Create(static_config, &warnings);
-  if (!analyzer) {
-    spdlog::critical("kensa-static-analysis: {}", analyzer.error().message());
-    return 8;
-  }
+  if (!analyzer) return service_runtime::Fatal(kName, analyzer.error(), 8);
   for (const auto& warning : warnings) spdlog::warn("rules: {}", warning);
   auto connections = service_runtime::ConnectPipeline(*config);
-  if (!connections) {
-    spdlog::critical("kensa-static-analysis: {}", connections.error().message());
-    return 1;
-  }
+  if (!connections) return service_runtime::Fatal(kName, connections.error());
+
   pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
                                       connections->config_version);
-
   static_analysis_service::IsolatedAnalysisOptions isolation;
   isolation.limits.timeout = std::chrono::seconds(config->analysis_timeout_seconds);
   isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
   if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
-  pipeline::StaticStage stage(orchestrator,
-                              static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation));
+  pipeline::StaticStage stage(orchestrator, static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation));
 
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::StageMetrics metrics(*registry);
-  auto admin = admin_http::AdminServer::Start(
-      {config->listen_host, config->admin_port, registry, [&] { return connections->Ready(); }});
-  if (!admin) {
-    spdlog::critical("kensa-static-analysis: {}", admin.error().message());
-    return 1;
-  }
-  spdlog::info("kensa-static-analysis replica={} threads={} admin={} yara_rules={} config_version={}",
-               config->replica, config->concurrency, (*admin)->port(), (*analyzer)->yara_rule_count(),
-               connections->config_version);
+  auto admin = service_runtime::StartAdmin(*config, registry, [&] { return connections->Ready(); });
+  if (!admin) return service_runtime::Fatal(kName, admin.error());
+  spdlog::info("{} replica={} threads={} admin={} yara_rules={} config_version={}", kName, config->replica,
+               config->concurrency, (*admin)->port(), (*analyzer)->yara_rule_count(), connections->config_version);
 
   std::atomic<bool> stop{false};
   service_runtime::StopOnSignals(&stop);

@@ -68,33 +68,26 @@ class ScaleAndFaults(unittest.TestCase):
         self.assertEqual(len(c.states(c.key_a)), 300)
         self.check_reports(ids, samples)
 
-    def test_2_nats_restart_mid_run_loses_nothing(self):
+    def submit_while_restarting(self, server, seed):
+        """100 submissions from 8 clients while `server` is restarted; every one must end DONE."""
         c = self.cluster
-        samples = unique_samples(100, seed=2)
+        samples = unique_samples(100, seed=seed)
         ids = []
         submitter = threading.Thread(target=lambda: ids.extend(submit_all(c, c.key_a, samples, workers=8)))
         submitter.start()
         time.sleep(1.0)
-        c.run("restart", "nats")
+        c.run("restart", server)
         submitter.join()
         self.assertEqual(len(set(ids)), 100)
         states = c.wait_finished(c.key_a, ids)
         self.assertEqual([i for i in ids if states[i] != "SUBMISSION_STATE_DONE"], [])
         self.check_reports(ids, samples)
 
+    def test_2_nats_restart_mid_run_loses_nothing(self):
+        self.submit_while_restarting("nats", seed=2)
+
     def test_3_redis_restart_mid_run_loses_nothing(self):
-        c = self.cluster
-        samples = unique_samples(100, seed=3)
-        ids = []
-        submitter = threading.Thread(target=lambda: ids.extend(submit_all(c, c.key_a, samples, workers=8)))
-        submitter.start()
-        time.sleep(1.0)
-        c.run("restart", "redis")
-        submitter.join()
-        self.assertEqual(len(set(ids)), 100)
-        states = c.wait_finished(c.key_a, ids)
-        self.assertEqual([i for i in ids if states[i] != "SUBMISSION_STATE_DONE"], [])
-        self.check_reports(ids, samples)
+        self.submit_while_restarting("redis", seed=3)
 
 
 class Api(unittest.TestCase):
@@ -256,6 +249,8 @@ class Api(unittest.TestCase):
                 self.assertEqual(response.status, 200)
         self.assertGreaterEqual(c.metric("static-analysis-1", 'kensa_tasks_total{outcome="done",stage="static"}'), 1)
         self.assertGreaterEqual(c.metric("gateway", 'kensa_http_requests_total{code="202",route="/api/v1/submissions"}'), 1)
+        self.assertGreaterEqual(c.metric("intake", 'kensa_submissions_total{result="queued"}'), 1)
+        self.assertGreaterEqual(c.metric("intake", 'kensa_submissions_total{result="deduplicated"}'), 2)
         text = urllib.request.urlopen(c.admin_url("static-analysis-1") + "/metrics", timeout=10).read().decode()
         self.assertRegex(text, r'kensa_consumer_pending\{priority="p1",stage="static"\} 0')
         self.assertIn("kensa_stage_duration_seconds_bucket", text)

@@ -29,6 +29,26 @@ std::string PriorityLabel(int priority) { return "p" + std::to_string(std::clamp
 
 }  // namespace
 
+IntakeMetrics::IntakeMetrics(prometheus::Registry& registry)
+    : submissions_(&prometheus::BuildCounter()
+                        .Name("kensa_submissions_total")
+                        .Help("Root submissions by result (queued, deduplicated, rejected)")
+                        .Register(registry)),
+      // Samples range from a 1 KiB script to a 256 MiB installer.
+      bytes_(&prometheus::BuildHistogram()
+                  .Name("kensa_submission_bytes")
+                  .Help("Size of accepted submissions")
+                  .Register(registry)
+                  .Add({}, prometheus::Histogram::BucketBoundaries{1024, 16384, 262144, 1048576, 4194304,
+                                                                   16777216, 67108864, 268435456})) {}
+
+void IntakeMetrics::Admitted(bool deduplicated, std::uint64_t bytes) {
+  submissions_->Add({{"result", deduplicated ? "deduplicated" : "queued"}}).Increment();
+  bytes_->Observe(static_cast<double>(bytes));
+}
+
+void IntakeMetrics::Rejected() { submissions_->Add({{"result", "rejected"}}).Increment(); }
+
 StageMetrics::StageMetrics(prometheus::Registry& registry)
     : tasks_(&prometheus::BuildCounter()
                   .Name("kensa_tasks_total")

@@ -31,6 +31,8 @@ constexpr std::size_t kMaxSuspiciousImports = 40;
 constexpr std::size_t kMaxYaraMatches = 100;
 constexpr std::size_t kMaxYaraStringsPerMatch = 5;
 constexpr std::size_t kMaxAnomalies = 100;
+constexpr std::size_t kMaxChildren = 200;
+constexpr std::size_t kMaxChildSignatures = 5;
 constexpr std::size_t kMaxErrors = 50;
 // Entropy above this in a section usually means compressed or encrypted content.
 constexpr double kHighEntropy = 7.0;
@@ -214,6 +216,7 @@ class HtmlRenderer {
     FileDetails();
     ScoreExplanation();
     Signatures();
+    FilesInside();
     Indicators();
     Pe();
     Yara();
@@ -392,6 +395,10 @@ class HtmlRenderer {
       out_ += "<td><div class=\"sig-name mono wrap\">" + Esc(signature->name());
       if (!signature->family().empty()) out_ += " (" + Esc(signature->family()) + ")";
       out_ += "</div>";
+      if (const std::string file = internal::SignatureFile(report_, signature); !file.empty()) {
+        out_ += "<div class=\"sig-desc\">" + Esc(T(Msg::kFoundIn)) + ": <span class=\"mono wrap\">" +
+                Clean(file) + "</span></div>";
+      }
       const std::string& description = internal::SignatureDescription(*signature, lang_);
       if (!description.empty()) out_ += "<div class=\"sig-desc\">" + Clean(description) + "</div>";
       if (!signature->evidence().empty()) {
@@ -419,6 +426,46 @@ class HtmlRenderer {
     }
     if (signatures.size() > shown) {
       out_ += "<tr><td></td><td colspan=\"2\">" + More(signatures.size() - shown) + "</td></tr>\n";
+    }
+    out_ += "</tbody></table>\n";
+    CloseBlock();
+  }
+
+  // The files extracted from the sample, in tree order, with type, size, hash and their most
+  // severe signatures. Shown only when there are any.
+  void FilesInside() {
+    if (report_.children().empty()) return;
+    const auto children = internal::ChildrenInTreeOrder(report_);
+    OpenBlock(Msg::kFilesInside, children.size(), true);
+    out_ += "<table><thead><tr><th>" + Esc(T(Msg::kFileName)) + "</th><th>" + Esc(T(Msg::kFileType)) +
+            "</th><th>SHA-256</th><th>" + Esc(T(Msg::kSignatures)) + "</th></tr></thead><tbody>\n";
+    std::size_t shown = 0;
+    for (const auto& view : children) {
+      if (shown == kMaxChildren) break;
+      ++shown;
+      const auto& submission = view.child->submission();
+      const auto& sample = view.child->static_result().has_sample() ? view.child->static_result().sample()
+                                                                     : submission.sample();
+      out_ += "<tr><td class=\"mono wrap\" style=\"padding-left:" + std::to_string(6 + 14 * (view.depth - 1)) +
+              "px\">" + Clean(submission.sample().file_name()) + "</td><td>" +
+              Esc(internal::FileTypeText(sample.file_type())) + "<br>" +
+              Esc(internal::HumanSize(submission.sample().size())) + "</td><td class=\"mono wrap\">" +
+              Esc(submission.sample().hashes().sha256()) + "</td><td>";
+      if (submission.state() == sample::v1::SUBMISSION_STATE_FAILED) {
+        out_ += "<div>" + Esc(T(Msg::kAnalysisFailed)) + ": " + Clean(submission.failure_reason()) + "</div>";
+      }
+      std::size_t listed = 0;
+      for (const auto* signature : view.signatures) {
+        if (signature->severity() <= analysis::v1::SEVERITY_INFO || listed == kMaxChildSignatures) continue;
+        ++listed;
+        out_ += "<div><span class=\"pill " + std::string(SeverityClass(signature->severity())) + "\">" +
+                Esc(internal::SeverityName(signature->severity(), lang_)) + "</span> <span class=\"mono\">" +
+                Esc(signature->name()) + "</span></div>";
+      }
+      out_ += "</td></tr>\n";
+    }
+    if (children.size() > shown) {
+      out_ += "<tr><td colspan=\"4\">" + More(children.size() - shown) + "</td></tr>\n";
     }
     out_ += "</tbody></table>\n";
     CloseBlock();

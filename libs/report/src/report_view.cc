@@ -63,11 +63,63 @@ bool IsNetworkIndicator(IndicatorType type) {
 
 std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
     const report::v1::Report& report) {
-  std::vector<const analysis::v1::Signature*> out;
-  for (const auto& signature : report.static_result().signatures()) out.push_back(&signature);
-  std::stable_sort(out.begin(), out.end(), [](const auto* a, const auto* b) {
+  std::vector<const analysis::v1::Signature*> all;
+  for (const auto& signature : report.static_result().signatures()) all.push_back(&signature);
+  for (const auto& child : report.children()) {
+    for (const auto& signature : child.static_result().signatures()) all.push_back(&signature);
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto* a, const auto* b) {
     return a->severity() > b->severity();
   });
+  std::vector<const analysis::v1::Signature*> out;
+  std::set<std::string> names;
+  for (const auto* signature : all) {
+    if (names.insert(signature->name()).second) out.push_back(signature);
+  }
+  return out;
+}
+
+std::string SignatureFile(const report::v1::Report& report, const analysis::v1::Signature* signature) {
+  for (const auto& child : report.children()) {
+    for (const auto& candidate : child.static_result().signatures()) {
+      if (&candidate == signature) return child.submission().sample().file_name();
+    }
+  }
+  return {};
+}
+
+std::vector<ChildView> ChildrenInTreeOrder(const report::v1::Report& report) {
+  // Children arrive sorted by id; ids are "<parent>-<index>", so sorting by the numeric path
+  // below the root gives each file followed by its own children.
+  std::vector<std::pair<std::vector<std::uint64_t>, const report::v1::ChildResult*>> keyed;
+  const std::string& root = report.submission().id();
+  for (const auto& child : report.children()) {
+    std::vector<std::uint64_t> path;
+    const std::string& id = child.submission().id();
+    std::size_t position = id.rfind(root, 0) == 0 ? root.size() : 0;
+    while (position < id.size() && id[position] == '-') {
+      std::size_t end = position + 1;
+      std::uint64_t value = 0;
+      while (end < id.size() && id[end] >= '0' && id[end] <= '9' && end - position < 12) {
+        value = value * 10 + static_cast<std::uint64_t>(id[end] - '0');
+        ++end;
+      }
+      path.push_back(value);
+      position = end;
+    }
+    keyed.emplace_back(std::move(path), &child);
+  }
+  std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<ChildView> out;
+  for (const auto& [path, child] : keyed) {
+    ChildView view;
+    view.child = child;
+    view.depth = std::max<std::uint32_t>(1, child->submission().depth());
+    for (const auto& signature : child->static_result().signatures()) view.signatures.push_back(&signature);
+    std::stable_sort(view.signatures.begin(), view.signatures.end(),
+                     [](const auto* a, const auto* b) { return a->severity() > b->severity(); });
+    out.push_back(std::move(view));
+  }
   return out;
 }
 

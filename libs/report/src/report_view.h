@@ -24,9 +24,25 @@ std::vector<const analysis::v1::Indicator*> ReportIndicators(const report::v1::R
 
 bool IsNetworkIndicator(analysis::v1::IndicatorType type);
 
-// Signatures, most severe first; equal severities keep the order the analyzers gave.
+// Signatures of the whole submission tree, most severe first; equal severities keep the order
+// the analyzers gave. A signature found in several files is listed once, at its most severe
+// instance, as the verdict counts it.
 std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
     const report::v1::Report& report);
+
+// The name of the extracted file `signature` (an element of the report) was found in, or
+// empty when it belongs to the sample itself.
+std::string SignatureFile(const report::v1::Report& report, const analysis::v1::Signature* signature);
+
+// One line of "Files inside the sample": the child, its depth below the sample (1 = a direct
+// member) and its most severe signatures.
+struct ChildView {
+  const report::v1::ChildResult* child = nullptr;
+  std::uint32_t depth = 1;
+  std::vector<const analysis::v1::Signature*> signatures;  // most severe first
+};
+// Children in tree order (each file followed by the files found in it).
+std::vector<ChildView> ChildrenInTreeOrder(const report::v1::Report& report);
 
 // Description_ja in Japanese when the signature has one, else the English description.
 const std::string& SignatureDescription(const analysis::v1::Signature& signature, Language lang);

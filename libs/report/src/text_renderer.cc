@@ -35,6 +35,9 @@ constexpr std::size_t kMaxResourceLanguages = 10;
 constexpr std::size_t kMaxYaraMatches = 20;
 constexpr std::size_t kMaxYaraStringsPerMatch = 3;
 constexpr std::size_t kMaxAnomalies = 30;
+// An archive may hold hundreds of files; the JSON report has them all.
+constexpr std::size_t kMaxChildren = 50;
+constexpr std::size_t kMaxChildSignatures = 5;
 constexpr std::size_t kMaxErrors = 20;
 constexpr std::size_t kMaxVotes = 5;
 
@@ -90,6 +93,7 @@ class TextRenderer {
     Actions();
     ScoreExplanation();
     Signatures();
+    FilesInside();
     Indicators();
     Pe();
     Yara();
@@ -309,6 +313,10 @@ class TextRenderer {
                      : body_indent) +
              head_lines[i]);
       }
+      if (const std::string file = internal::SignatureFile(report_, signature); !file.empty()) {
+        Line(body_indent + std::string(T(Msg::kFoundIn)) + ": " +
+             internal::Elide(Clean(file), kLineWidth - body_indent.size() - 12));
+      }
       const std::string& description = internal::SignatureDescription(*signature, lang_);
       if (!description.empty()) Wrapped(body_indent, Clean(description));
       std::size_t evidence_shown = 0;
@@ -325,6 +333,40 @@ class TextRenderer {
       }
     }
     if (signatures.size() > shown) Line("  " + More(signatures.size() - shown));
+  }
+
+  // The files extracted from the sample (archive members...), each with its type, hash and most
+  // severe signatures, indented by depth. Shown only when there are any.
+  void FilesInside() {
+    if (report_.children().empty()) return;
+    const auto children = internal::ChildrenInTreeOrder(report_);
+    Heading(T(Msg::kFilesInside), children.size(), true);
+    std::size_t shown = 0;
+    for (const auto& view : children) {
+      if (shown == kMaxChildren) break;
+      ++shown;
+      const auto& submission = view.child->submission();
+      const std::string indent(2 * view.depth, ' ');
+      const auto& sample = view.child->static_result().has_sample() ? view.child->static_result().sample()
+                                                                     : submission.sample();
+      Line(indent + internal::Elide(Clean(submission.sample().file_name()), kLineWidth - indent.size()));
+      const std::string detail = indent + "  ";
+      std::string facts = internal::FileTypeText(sample.file_type());
+      facts += (facts.empty() ? "" : ", ") + internal::HumanSize(submission.sample().size());
+      Line(detail + facts);
+      Line(detail + "SHA-256 " + submission.sample().hashes().sha256());
+      if (submission.state() == sample::v1::SUBMISSION_STATE_FAILED) {
+        Line(detail + std::string(T(Msg::kAnalysisFailed)) + ": " + Clean(submission.failure_reason()));
+      }
+      std::size_t listed = 0;
+      for (const auto* signature : view.signatures) {
+        if (signature->severity() <= analysis::v1::SEVERITY_INFO || listed == kMaxChildSignatures) continue;
+        ++listed;
+        Line(detail + "[" + std::string(internal::SeverityName(signature->severity(), lang_)) + "] " +
+             internal::Neutralize(signature->name()));
+      }
+    }
+    if (children.size() > shown) Line("  " + More(children.size() - shown));
   }
 
   void Indicators() {

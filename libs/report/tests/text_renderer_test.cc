@@ -344,3 +344,59 @@ TEST_CASE("Score reasons are shown in the report's language when the severity is
 
 }  // namespace
 }  // namespace kensa::report
+
+namespace kensa::report {
+namespace {
+
+// A mail attachment: an archive whose member carries the signature that decides the verdict,
+// and a second member whose analysis failed.
+report::v1::Report ArchiveReport() {
+  auto report = testing::CleanTextReport();
+  report.mutable_submission()->set_id("root");
+  report.mutable_submission()->mutable_sample()->set_file_name("mail.zip");
+  auto* exe = report.add_children();
+  exe->mutable_submission()->set_id("root-0");
+  exe->mutable_submission()->set_depth(1);
+  exe->mutable_submission()->mutable_sample()->set_file_name("invoice.pdf.exe");
+  exe->mutable_submission()->mutable_sample()->set_size(40960);
+  exe->mutable_submission()->mutable_sample()->mutable_hashes()->set_sha256(std::string(64, 'a'));
+  exe->mutable_static_result()->mutable_sample()->mutable_file_type()->set_description("PE32+ executable");
+  auto* signature = exe->mutable_static_result()->add_signatures();
+  signature->set_name("download_and_execute_imports");
+  signature->set_severity(analysis::v1::SEVERITY_HIGH);
+  auto* broken = report.add_children();
+  broken->mutable_submission()->set_id("root-1");
+  broken->mutable_submission()->set_depth(1);
+  broken->mutable_submission()->mutable_sample()->set_file_name("notes.doc");
+  broken->mutable_submission()->set_state(sample::v1::SUBMISSION_STATE_FAILED);
+  broken->mutable_submission()->set_failure_reason("analysis crashed: signal 11 (SIGSEGV)");
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("files inside the sample are listed with their signatures, which count as the sample's") {
+  const std::string text = RenderText(ArchiveReport(), Language::kEnglish);
+  const std::string inside = Section(text, "Files inside the sample");
+  CHECK(Contains(inside, "Files inside the sample (2)"));
+  CHECK(Contains(inside, "\n  invoice.pdf.exe\n    PE32+ executable, 40.0 KiB\n    SHA-256 " + std::string(64, 'a') +
+                             "\n    [HIGH] download_and_execute_imports\n"));
+  CHECK(Contains(inside, "  notes.doc\n"));
+  CHECK(Contains(inside, "    analysis failed: analysis crashed: signal 11 (SIGSEGV)\n"));
+  const std::string signatures = Section(text, "Signatures");
+  CHECK(Contains(signatures, "download_and_execute_imports"));
+  CHECK(Contains(signatures, "found in: invoice.pdf.exe"));
+
+  const std::string ja = RenderText(ArchiveReport(), Language::kJapanese);
+  CHECK(Contains(Section(ja, "内包ファイル"), "解析失敗: analysis crashed"));
+  const std::string html = RenderHtml(ArchiveReport(), Language::kEnglish);
+  CHECK(Contains(html, "Files inside the sample"));
+  CHECK(Contains(html, "invoice.pdf.exe"));
+}
+
+TEST_CASE("a report without extracted files has no files-inside section") {
+  const std::string text = RenderText(testing::CleanTextReport(), Language::kEnglish);
+  CHECK_FALSE(Contains(text, "Files inside the sample"));
+}
+
+}  // namespace kensa::report

@@ -56,6 +56,8 @@ configuration (triage and rules):
   --config FILE             YAML configuration (also $KENSA_CONFIG); see docs/configuration.md
   --rules DIR               rules folder holding yara/, signatures/ and scoring/ (also $KENSA_RULES_DIR)
   --yara-rules DIR          an extra YARA rule folder; may repeat
+  --password PW             a password for encrypted archives, tried before the default list
+                            (rules/archive/passwords.txt); may repeat
   --max-size BYTES          refuse larger files (default 268435456)
 
 exit codes:
@@ -75,6 +77,7 @@ struct Options {
   std::string config_file;
   pipeline::TriageConfig triage;
   std::uint64_t max_size = kDefaultMaxFileSize;
+  std::vector<std::string> passwords;
 };
 
 std::string DefaultRulesDir() {
@@ -153,6 +156,9 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
     } else if (arg == "--yara-rules") {
       KENSA_ASSIGN_OR_RETURN(auto dir, value("--yara-rules"));
       options.triage.static_config.extra_yara_dirs.push_back(dir);
+    } else if (arg == "--password") {
+      KENSA_ASSIGN_OR_RETURN(auto password, value("--password"));
+      options.passwords.push_back(password);
     } else if (arg == "--max-size") {
       KENSA_ASSIGN_OR_RETURN(auto text, value("--max-size"));
       char* end = nullptr;
@@ -236,6 +242,7 @@ int Triage(const Options& options, std::ostream& out, std::ostream& err) {
     pipeline::SubmissionInfo info;
     info.file_name = std::filesystem::path(file).filename().string();
     info.language = options.lang;
+    info.passwords = options.passwords;
     auto report = engine->Triage(*data, info);
     if (!report) {
       err << "kensa: analysis failed for " << file << ": " << report.error().message() << "\n";

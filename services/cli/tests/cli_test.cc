@@ -50,6 +50,32 @@ TEST_CASE("kensa triage prints a verdict summary with the defanged URL") {
   CHECK(result.out.find("https://cdn.kensa-fixture.co.jp") == std::string::npos);
 }
 
+TEST_CASE("kensa triage opens an encrypted archive with --password and reports its members") {
+  // A mail attachment as attackers send it: an executable with a document name, in a zip whose
+  // password (not in the default list) travels in the mail body. Built with Info-ZIP's zip.
+  const std::string dir = TempDir("archive");
+  std::filesystem::copy_file(Fixture("x64/download_urlmon.exe"), dir + "/invoice.pdf.exe",
+                             std::filesystem::copy_options::overwrite_existing);
+  const std::string zip = dir + "/mail.zip";
+  std::filesystem::remove(zip);
+  REQUIRE(std::system(("cd '" + dir + "' && zip -q -P kensa-2026 mail.zip invoice.pdf.exe").c_str()) == 0);
+
+  const auto opened = RunKensa({"triage", zip, "--no-color", "--password", "kensa-2026"});
+  INFO(opened.err);
+  CHECK(opened.code == kExitOk);
+  CHECK(opened.out.find("-- Files inside the sample (1)") != std::string::npos);
+  CHECK(opened.out.find("  invoice.pdf.exe\n    PE32+ executable") != std::string::npos);
+  CHECK(opened.out.find("found in: invoice.pdf.exe") != std::string::npos);
+  CHECK(opened.out.find("download_and_execute_imports") != std::string::npos);
+  CHECK(opened.out.find("hxxps[://]cdn[.]kensa-fixture[.]co[.]jp/payload/stage2.exe") != std::string::npos);
+
+  const auto locked = RunKensa({"triage", zip, "--no-color"});
+  CHECK(locked.code == kExitOk);
+  CHECK(locked.out.find("Files inside the sample") == std::string::npos);
+  CHECK(locked.out.find("archive_password_unknown") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("kensa triage --format json prints the protobuf JSON form of the report") {
   const auto result = RunKensa({"triage", Fixture("x64/mutex.exe"), "--format", "json"});
   CHECK(result.code == kExitOk);

@@ -37,6 +37,7 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*, grpc::ServerReader<api:
   while (reader->Read(&part)) {
     if (!part.has_chunk()) return {grpc::StatusCode::INVALID_ARGUMENT, "metadata may only come first"};
     if (data.size() + part.chunk().size() > options_.max_upload_bytes) {
+      if (metrics_) metrics_->Rejected();
       return {grpc::StatusCode::RESOURCE_EXHAUSTED,
               "the file is over the upload limit of " + std::to_string(options_.max_upload_bytes) + " bytes"};
     }
@@ -58,6 +59,7 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*, grpc::ServerReader<api:
   while (true) {
     auto admission = orchestrator_.AdmitRoot(request, data);
     if (admission) {
+      if (metrics_) metrics_->Admitted(admission->deduplicated, data.size());
       *response->mutable_submission() = admission->submission;
       response->set_deduplicated(admission->deduplicated);
       spdlog::info("submission={} sha256={} tenant={} by={} size={} admitted{}", admission->submission.id(),
@@ -67,6 +69,7 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*, grpc::ServerReader<api:
     }
     if (admission.error().code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
       spdlog::error("submission={} not admitted: {}", request.submission_id, admission.error().message());
+      if (metrics_) metrics_->Rejected();
       return ToGrpcStatus(admission.error());
     }
     std::this_thread::sleep_for(delay);

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "kensa/admin_http/service_metrics.h"
 #include "kensa/api/v1/intake.grpc.pb.h"
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/store/state_store.h"
@@ -20,8 +21,9 @@ struct IntakeOptions {
 
 class IntakeService final : public api::v1::Intake::Service {
  public:
-  IntakeService(pipeline::Orchestrator& orchestrator, store::StateStore& store, IntakeOptions options)
-      : orchestrator_(orchestrator), store_(store), options_(options) {}
+  IntakeService(pipeline::Orchestrator& orchestrator, store::StateStore& store, IntakeOptions options,
+                admin_http::IntakeMetrics* metrics = nullptr)
+      : orchestrator_(orchestrator), store_(store), options_(options), metrics_(metrics) {}
 
   grpc::Status Submit(grpc::ServerContext* context, grpc::ServerReader<api::v1::SubmitRequest>* reader,
                       api::v1::SubmitResponse* response) override;
@@ -40,6 +42,7 @@ class IntakeService final : public api::v1::Intake::Service {
   pipeline::Orchestrator& orchestrator_;
   store::StateStore& store_;
   IntakeOptions options_;
+  admin_http::IntakeMetrics* metrics_;
 };
 
 }  // namespace kensa::intake

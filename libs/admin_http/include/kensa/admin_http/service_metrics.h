@@ -6,6 +6,8 @@
 //   kensa_stage_duration_seconds{stage}           histogram of task run time, 5 ms .. 120 s
 //   kensa_consumer_pending{stage,priority}        gauge; tasks waiting, priority "p1".."p4"
 //   kensa_consumer_unacked{stage,priority}        gauge; tasks delivered, not yet acked
+//   kensa_submissions_total{result}               counter; result queued|deduplicated|rejected
+//   kensa_submission_bytes                        histogram of accepted upload sizes
 //   kensa_http_requests_total{route,code}         counter
 //   kensa_http_request_duration_seconds{route}    histogram, 1 ms .. 10 s
 //
@@ -57,6 +59,20 @@ class StageMetrics {
   prometheus::Family<prometheus::Histogram>* stage_duration_;
   prometheus::Family<prometheus::Gauge>* consumer_pending_;
   prometheus::Family<prometheus::Gauge>* consumer_unacked_;
+};
+
+class IntakeMetrics {
+ public:
+  explicit IntakeMetrics(prometheus::Registry& registry);
+
+  // A root submission was admitted: queued for analysis, or answered from stored results.
+  void Admitted(bool deduplicated, std::uint64_t bytes);
+  // A submission was refused (empty, too large, no tenant, a store down for too long).
+  void Rejected();
+
+ private:
+  prometheus::Family<prometheus::Counter>* submissions_;
+  prometheus::Histogram* bytes_;
 };
 
 class HttpMetrics {
