@@ -17,6 +17,9 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments arguments;
   arguments.SetMaxSendMessageSize(-1);
   arguments.SetMaxReceiveMessageSize(64 << 20);
+  // With a headless Kubernetes Service, DNS names every intake / report-generator pod;
+  // round_robin spreads calls over all of them (and follows pods as they come and go).
+  arguments.SetLoadBalancingPolicyName("round_robin");
   auto intake = grpc::CreateCustomChannel(config->intake_addr, grpc::InsecureChannelCredentials(), arguments);
   auto reports = grpc::CreateCustomChannel(config->reports_addr, grpc::InsecureChannelCredentials(), arguments);
 

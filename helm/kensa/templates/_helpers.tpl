@@ -243,7 +243,7 @@ spec:
 {{- toYaml $entries -}}
 {{- end -}}
 
-{{/* One Service for a component: (dict "root" $ "component" "intake" "ports" (list ...) "type" "ClusterIP"). */}}
+{{/* One Service for a component: (dict "root" $ "component" "intake" "ports" (list ...) "type" "ClusterIP" "headless" true). */}}
 {{- define "kensa.service" -}}
 {{- $root := .root -}}
 {{- $ctx := dict "root" $root "component" .component -}}
@@ -260,6 +260,11 @@ metadata:
   {{- end }}
 spec:
   type: {{ .type | default "ClusterIP" }}
+  {{- if .headless }}
+  # Headless: DNS answers every pod, so gRPC clients (round_robin) spread calls over the
+  # replicas instead of pinning one long-lived connection to one pod.
+  clusterIP: None
+  {{- end }}
   selector:
     {{- include "kensa.selectorLabels" $ctx | nindent 4 }}
   ports:

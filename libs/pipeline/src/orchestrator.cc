@@ -3,6 +3,8 @@
 #include <chrono>
 #include <random>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "kensa/core/bytes.h"
 #include "kensa/core/time.h"
 #include "kensa/report/v1/report.pb.h"
@@ -63,7 +65,15 @@ Status Orchestrator::StoreSubmission(const Submission& submission) {
 
 Status Orchestrator::PublishEvent(const std::string& subject, const pipeline::v1::SubmissionEvent& event,
                                   const std::string& dedup_id) {
-  return bus_.PublishEvent(subject, event.SerializeAsString(), dedup_id);
+  // Events are for people and SIEMs, so they travel as JSON (protobuf's JSON mapping, one
+  // line), readable with any NATS client; tasks stay binary protobuf between Kensa's services.
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = false;
+  if (!google::protobuf::util::MessageToJsonString(event, &json, options).ok()) {
+    return InternalError("cannot encode the event of " + event.submission_id());
+  }
+  return bus_.PublishEvent(subject, json, dedup_id);
 }
 
 Status Orchestrator::SetState(Submission& submission, SubmissionState state) {
@@ -153,10 +163,13 @@ Result<Admission> Orchestrator::AdmitRoot(const RootRequest& request, ByteSpan d
     }
   }
 
+  // The tenant's index is written last: if intake dies half-way, the client got no answer and
+  // will submit again, and the half-admitted submission stays invisible instead of showing as
+  // queued for ever.
   KENSA_RETURN_IF_ERROR(store_.AddTreeNode(submission.id(), submission.id()));
-  KENSA_RETURN_IF_ERROR(store_.IndexRootSubmission(request.tenant, submission.id(), sha256, NowMillis()));
   KENSA_RETURN_IF_ERROR(SetState(submission, sample::v1::SUBMISSION_STATE_QUEUED));
   KENSA_RETURN_IF_ERROR(QueueStage(submission, kStaticStage, request.reanalyze));
+  KENSA_RETURN_IF_ERROR(store_.IndexRootSubmission(request.tenant, submission.id(), sha256, NowMillis()));
   admission.submission = submission;
   return admission;
 }

@@ -133,6 +133,13 @@ TEST_CASE("files inside a sample join its tree and the report waits for all of t
   CHECK(h.store.GetTreeProgress(root)->nodes == 3);
   CHECK(h.store.GetTreeProgress(root)->done == 3);
   CHECK(CountEvents(h.bus, kensa::bus::kReportReadySubject) == 1);
+  // Events are JSON lines for people and SIEMs.
+  for (const auto& event : h.bus.Events()) {
+    if (event.subject != kensa::bus::kReportReadySubject) continue;
+    CHECK(event.data.find("\"submissionId\":\"" + root + "\"") != std::string::npos);
+    CHECK(event.data.find("\"state\":\"SUBMISSION_STATE_DONE\"") != std::string::npos);
+    CHECK(event.data.find("\"level\":\"") != std::string::npos);
+  }
 }
 
 TEST_CASE("a sample whose analysis fails ends failed with its reason and no report") {

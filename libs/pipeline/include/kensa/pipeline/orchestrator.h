@@ -87,6 +87,7 @@ class Orchestrator {
   Result<std::optional<sample::v1::Submission>> LoadSubmission(const std::string& id);
   Status StoreSubmission(const sample::v1::Submission& submission);
   Status QueueStage(const sample::v1::Submission& submission, const std::string& stage, bool reanalyze);
+  // Publishes `event` as one line of JSON (protobuf's JSON mapping).
   Status PublishEvent(const std::string& subject, const pipeline::v1::SubmissionEvent& event,
                       const std::string& dedup_id);
 
