@@ -5,11 +5,19 @@ concurrent clients; latency is from the submit call to the moment the submission
 (polled every 50 ms, so latencies are rounded up to that). Prints a table; never fails on time.
 
     python3 bench/pipeline_bench.py [--samples 300] [--replicas 1,2,4] [--binary-dir build/release]
+                                    [--sample-dir DIR --min-size BYTES]
+
+By default the samples are the Windows test programs the build compiles (about 40 KiB each,
+so the pipeline's own overhead dominates); --sample-dir takes real files instead, e.g. wine's
+PE DLLs (/usr/lib/x86_64-linux-gnu/wine/x86_64-windows, 0.5-3 MB), where analysis dominates.
+Every sample is made unique by an overlay so that dedup never answers for it.
 """
 
 import argparse
 import concurrent.futures
+import glob
 import os
+import random
 import statistics
 import sys
 import threading
@@ -21,6 +29,21 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def samples_from_dir(directory, min_size, max_size, count, seed):
+    paths = sorted(p for p in glob.glob(os.path.join(directory, "*"))
+                   if os.path.isfile(p) and min_size <= os.path.getsize(p) <= max_size)
+    if not paths:
+        raise SystemExit("no file between %d and %d bytes in %s" % (min_size, max_size, directory))
+    rng = random.Random(seed)
+    samples = []
+    for index in range(count):
+        path = paths[index % len(paths)]
+        with open(path, "rb") as handle:
+            data = handle.read()
+        samples.append((os.path.basename(path), data + ("bench %d %d " % (seed, index)).encode() + rng.randbytes(32)))
+    return samples
 
 
 def run(kensa_cluster, replicas, samples):
@@ -76,13 +99,19 @@ def main():
     parser.add_argument("--samples", type=int, default=300)
     parser.add_argument("--replicas", default="1,2,4")
     parser.add_argument("--binary-dir", default=os.environ.get("KENSA_BINARY_DIR", "build/release"))
+    parser.add_argument("--sample-dir", help="take samples from this folder instead of the test programs")
+    parser.add_argument("--min-size", type=int, default=500_000)
+    parser.add_argument("--max-size", type=int, default=3_000_000)
     args = parser.parse_args()
     os.environ["KENSA_BINARY_DIR"] = os.path.abspath(args.binary_dir)
     import kensa_cluster  # reads KENSA_BINARY_DIR at import
 
     rows = []
     for index, replicas in enumerate(int(r) for r in args.replicas.split(",")):
-        samples = kensa_cluster.unique_samples(args.samples, seed=1000 + index)
+        if args.sample_dir:
+            samples = samples_from_dir(args.sample_dir, args.min_size, args.max_size, args.samples, seed=1000 + index)
+        else:
+            samples = kensa_cluster.unique_samples(args.samples, seed=1000 + index)
         rows.append(run(kensa_cluster, replicas, samples))
         row = rows[-1]
         print("replicas=%d samples=%d %.1f s %.1f submissions/s p50 %.2f s p99 %.2f s"
@@ -96,7 +125,9 @@ def main():
         print("| %d | %d | %.1f | %.1f | %.2f× | %.2f s | %.2f s |" % (
             row["replicas"], row["samples"], row["seconds"], row["per_second"], row["per_second"] / base,
             row["p50"], row["p99"]))
-    print("\nmachine: %d cores (os.cpu_count); every replica runs one analysis at a time" % os.cpu_count())
+    sizes = [len(data) for _, data in samples]
+    print("\nsamples: %s, mean %.0f KiB; machine: %d cores; every replica runs one analysis at a time"
+          % (args.sample_dir or "the test programs", statistics.mean(sizes) / 1024, os.cpu_count()))
 
 
 if __name__ == "__main__":
