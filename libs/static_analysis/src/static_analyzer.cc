@@ -173,13 +173,22 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
     }
   }
 
-  std::vector<std::string> vba_sources;
+  // Text that format analyzers decoded out of the sample (macro source, script layers, PDF
+  // JavaScript, LNK command lines): compressed or encoded in the file, so invisible to string
+  // extraction. Each is (source label, text); indicators are extracted from all of them.
+  std::vector<std::pair<std::string, std::string>> decoded_texts;
   if (sample->file_type().format() == "ole2") {
     auto office = AnalyzeOffice(data);
     if (office) {
+      // Macro source is compressed in the file ([MS-OVBA] 2.4.1).
+      for (std::size_t i = 0; i < office->module_sources.size() &&
+                              i < static_cast<std::size_t>(office->info.vba_modules_size());
+           ++i) {
+        decoded_texts.emplace_back("office.vba:" + office->info.vba_modules(static_cast<int>(i)).name(),
+                                   std::move(office->module_sources[i]));
+      }
       *result.mutable_office() = std::move(office->info);
       for (auto& anomaly : office->anomalies) *result.add_anomalies() = std::move(anomaly);
-      vba_sources = std::move(office->module_sources);
     } else {
       result.add_errors("office: " + office.error().message());
     }
@@ -214,11 +223,7 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
   for (const auto& [key, value] : result.pe().version_info().strings()) {
     extractor.AddText(value, "pe.version_info", 0);
   }
-  // Macro source is compressed in the file ([MS-OVBA] 2.4.1): its URLs are invisible to strings.
-  const auto& vba_modules = result.office().vba_modules();
-  for (std::size_t i = 0; i < vba_sources.size() && i < static_cast<std::size_t>(vba_modules.size()); ++i) {
-    extractor.AddText(vba_sources[i], "office.vba:" + vba_modules[static_cast<int>(i)].name(), 0);
-  }
+  for (const auto& [source, text] : decoded_texts) extractor.AddText(text, source, 0);
   for (auto& indicator : extractor.Indicators()) *result.add_indicators() = std::move(indicator);
   auto* string_stats = result.mutable_strings();
   string_stats->set_ascii_count(ascii_count);
