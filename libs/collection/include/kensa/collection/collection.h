@@ -1,0 +1,66 @@
+#pragma once
+// A host collection (docs/collection-format.md): the archive a Kensa collector wrote (tar.gz or
+// zip) or the folder it unpacks to. Opens it within bounds, reads manifest.json, checks every
+// item's sha256 against the manifest, and serves the items' bytes by their path in the archive.
+//
+//   auto collection = Collection::Open("/cases/0142/kensa-web01-20261126T100000Z.tar.gz");
+//   for (const auto& item : collection->manifest().items()) ... collection->Read(item.path());
+//
+// Collections come from hosts that may be in an attacker's hands: sizes, counts and names are
+// bounded, names are never used as file-system paths, and a damaged or tampered archive is
+// reported (problems, hash_mismatches), not trusted.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "kensa/core/bytes.h"
+#include "kensa/core/status.h"
+#include "kensa/forensics/v1/hunt.pb.h"
+
+namespace kensa::collection {
+
+struct CollectionLimits {
+  // Event logs and hives make a collection large; past this much it is hunted from a folder.
+  std::uint64_t max_archive_bytes = 4ull << 30;
+  std::uint64_t max_total_bytes = 4ull << 30;
+  std::uint64_t max_item_bytes = 2ull << 30;
+  // A Windows collection holds a few thousand files (tasks, prefetch, logs).
+  std::size_t max_items = 100000;
+  // manifest.json is a list of items; 64 MiB is far above 100,000 of them.
+  std::uint64_t max_manifest_bytes = 64ull << 20;
+};
+
+class Collection {
+ public:
+  // An archive file or a folder (the collection's top folder, or a folder holding exactly one).
+  static Result<Collection> Open(const std::string& path, const CollectionLimits& limits = {});
+  static Result<Collection> OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits = {});
+
+  // True when `path` looks like a collection: a folder with manifest.json (at its top or one
+  // level down), or an archive whose listing has */manifest.json. Cheap for folders; archives
+  // are opened.
+  static bool LooksLikeCollection(const std::string& path);
+
+  const forensics::v1::CollectionInfo& info() const { return info_; }
+  const forensics::v1::CollectionManifest& manifest() const { return info_.manifest(); }
+
+  // Every path in the collection (relative to its top folder, "/"-separated), sorted.
+  std::vector<std::string> Paths() const;
+  // The bytes of one path; NotFound when absent.
+  Result<Bytes> Read(const std::string& path) const;
+
+ private:
+  Collection() = default;
+  Status Load(const CollectionLimits& limits);
+
+  forensics::v1::CollectionInfo info_;
+  // Archive: the members in memory. Folder: empty; files are read from folder_.
+  std::map<std::string, Bytes> members_;
+  std::string folder_;
+  std::vector<std::string> folder_paths_;
+  std::uint64_t max_item_bytes_ = 0;
+};
+
+}  // namespace kensa::collection
