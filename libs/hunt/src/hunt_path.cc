@@ -363,7 +363,8 @@ void Recommend(const HostCheckRules& checks, const std::vector<Hit>& hits, HuntR
 }  // namespace
 
 Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
-                                  const HostCheckRules& checks, const HuntConfig& config) {
+                                  const HostCheckRules& checks, const HuntConfig& config,
+                                  const CollectionSweeps& sweeps) {
   const auto start = std::chrono::steady_clock::now();
   KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path));
   HuntReport report;
@@ -384,14 +385,28 @@ Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigm
   }
 
   HostCheckResult host = RunHostChecks(collection, checks);
-  for (auto& finding : host.findings) *report.add_findings() = std::move(finding);
-  SortFindings(&report);
+  std::vector<forensics::v1::Finding> swept;
+  if (sweeps.iocs != nullptr && !sweeps.iocs->empty()) swept = SweepIocs(collection, *sweeps.iocs);
+  if (sweeps.yara != nullptr) {
+    auto yara = SweepYara(collection, *sweeps.yara);
+    swept.insert(swept.end(), std::make_move_iterator(yara.begin()), std::make_move_iterator(yara.end()));
+  }
 
   std::vector<Hit> hits = SigmaHits(counts);
   for (const auto& check : checks.checks) {
     auto it = host.counts.find(check.id);
     if (it != host.counts.end() && it->second >= check.threshold) hits.push_back({check.id, check.title, check.level, it->second});
   }
+  std::map<std::string, Hit> swept_hits;  // by rule id (and title: YARA rules share an id prefix)
+  for (const auto& finding : swept) {
+    Hit& hit = swept_hits[finding.rule_id()];
+    hit = {finding.rule_id(), finding.title(), finding.level(), hit.count + 1};
+  }
+  for (auto& [id, hit] : swept_hits) hits.push_back(std::move(hit));
+
+  for (auto& finding : host.findings) *report.add_findings() = std::move(finding);
+  for (auto& finding : swept) *report.add_findings() = std::move(finding);
+  SortFindings(&report);
   Conclude(hits, &report);
   Recommend(checks, hits, &report);
 

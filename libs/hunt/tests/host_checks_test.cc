@@ -8,6 +8,9 @@
 
 #include "kensa/hunt/host_checks.h"
 #include "kensa/hunt/hunt_path.h"
+#include "kensa/hunt/sweeps.h"
+
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -109,5 +112,69 @@ TEST_CASE("a planted Linux compromise is found, explained, put on a timeline and
   REQUIRE(report->recommended_actions_size() >= 3);
   CHECK(report->recommended_actions(0).rfind("Isolate the host", 0) == 0);
   CHECK(report->recommended_actions_ja(0).rfind("調査が終わるまでホストをネットワークから隔離", 0) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("known-bad indicators and YARA rules are swept over a collection") {
+  const std::string dir = (fs::temp_directory_path() / ("kensa-hunt-sweeps-" + std::to_string(::getpid()))).string();
+  const std::string archive = CollectPlantedHost(dir);
+  // The planted payload is a copy of /bin/true; its sha256 is the known-bad hash here.
+  FILE* sum = ::popen("sha256sum < /bin/true", "r");
+  REQUIRE(sum != nullptr);
+  char digest[65] = {};
+  REQUIRE(std::fread(digest, 1, 64, sum) == 64);
+  ::pclose(sum);
+  const std::string iocs_file = dir + "/intel.txt";
+  FILE* out = std::fopen(iocs_file.c_str(), "w");
+  std::fprintf(out, "# campaign X\n198.51.100.7\n%s\nunrelated.example.org\n", digest);
+  std::fclose(out);
+  const std::string report_file = dir + "/triage.json";
+  out = std::fopen(report_file.c_str(), "w");
+  std::fputs(R"({"submission": {"sample": {"hashes": {"sha256": "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}},
+                 "indicators": [{"type": "INDICATOR_TYPE_URL", "value": "https://cdn.evil.example/p"}], "futureField": 1})", out);
+  std::fclose(out);
+
+  auto iocs = kensa::hunt::LoadIocs({iocs_file, report_file});
+  REQUIRE(iocs.has_value());
+  CHECK(iocs->ips == std::set<std::string>{"198.51.100.7"});
+  CHECK(iocs->hashes.count(digest) == 1);
+  CHECK(iocs->hashes.count(std::string(64, 'a')) == 1);
+  CHECK(iocs->domains == std::set<std::string>{"cdn.evil.example", "unrelated.example.org"});
+
+  auto rules = kensa::yara_scan::RuleSet::CompileSource(
+      "rule kensa_test_elf_in_temp { meta: severity = \"high\" description = \"an ELF file\" "
+      "strings: $elf = { 7F 45 4C 46 } condition: $elf at 0 }");
+  REQUIRE(rules.has_value());
+  auto checks = kensa::hunt::LoadHostChecks({"rules/hunt"});
+  REQUIRE(checks.has_value());
+  kensa::hunt::CollectionSweeps sweeps;
+  sweeps.iocs = &*iocs;
+  sweeps.yara = rules->get();
+  auto report = kensa::hunt::HuntCollection(archive, nullptr, *checks, kensa::hunt::HuntConfig{}, sweeps);
+  REQUIRE(report.has_value());
+
+  std::multimap<std::string, const kensa::forensics::v1::Finding*> by_rule;
+  for (const auto& finding : report->findings()) by_rule.emplace(finding.rule_id(), &finding);
+  REQUIRE(by_rule.count("ioc_known_bad_file") == 1);
+  CHECK(by_rule.find("ioc_known_bad_file")->second->source_file() == "/tmp/.x/payload");
+  CHECK(by_rule.find("ioc_known_bad_file")->second->level() == "critical");
+  // The payload is listed among recent executables, and its SUID copy among SUID files.
+  std::set<std::string> listings;
+  for (auto [it, end] = by_rule.equal_range("ioc_known_bad_hash_in_listing"); it != end; ++it) {
+    const std::string& location = it->second->location();
+    listings.insert(location.substr(0, location.find(':')));
+  }
+  CHECK(listings == std::set<std::string>{"commands/recent_executables.txt", "commands/suid.txt"});
+  // 198.51.100.7 is in the crontab and twice in alice's history (curl, /dev/tcp).
+  std::set<std::string> where;
+  for (auto [it, end] = by_rule.equal_range("ioc_known_bad_address"); it != end; ++it) where.insert(it->second->source_file());
+  CHECK(where == std::set<std::string>{"/etc/crontab", "/home/alice/.bash_history"});
+  CHECK(by_rule.count("ioc_known_bad_domain") == 0);  // neither domain is on the host
+  REQUIRE(by_rule.count("yara:kensa_test_elf_in_temp") == 1);
+  CHECK(by_rule.find("yara:kensa_test_elf_in_temp")->second->level() == "high");
+  CHECK(by_rule.find("yara:kensa_test_elf_in_temp")->second->source() == "yara");
+  bool hit = false;
+  for (const auto& rule_hit : report->rule_hits()) hit |= rule_hit.rule_id() == "ioc_known_bad_file";
+  CHECK(hit);
   fs::remove_all(dir);
 }

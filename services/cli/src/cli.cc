@@ -15,6 +15,7 @@
 #include "kensa/core/file.h"
 #include "kensa/collection/collection.h"
 #include "kensa/hunt/hunt_path.h"
+#include "kensa/yara_scan/yara_scanner.h"
 #include "kensa/pipeline/triage.h"
 #include "kensa/report/render.h"
 #include "kensa/scoring/scoring_model.h"
@@ -48,8 +49,12 @@ triage options:
   --no-color                never color the terminal summary (NO_COLOR is honoured too)
 
 hunt options:
-  --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required: Kensa
-                            ships no Sigma rules yet; SigmaHQ's rules/windows is a good start)
+  --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required for
+                            event logs: Kensa ships no Sigma rules yet; SigmaHQ's rules/windows
+                            is a good start)
+  --iocs FILE               known-bad indicators to sweep a collection for: a Kensa triage report
+                            (JSON) or one hash, IP or domain per line; may repeat
+  --yara-rules DIR          YARA folders for a collection's payload files, besides rules/yara
   --format text|json        what to print on standard output (default: text)
   --out DIR                 also write hunt.json and hunt.txt into DIR
   hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
@@ -304,6 +309,9 @@ struct HuntOptions {
   hunt::HuntConfig config;
   // Host checks for collections (rules/hunt by default).
   std::string host_checks_dir;
+  // Known-bad indicators to sweep a collection for, and YARA folders for its payload files.
+  std::vector<std::string> ioc_files;
+  std::vector<std::string> yara_dirs;
 };
 
 Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
@@ -327,6 +335,12 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
       options.config.sigma_rule_dirs.push_back(dir);
     } else if (arg == "--rules") {
       KENSA_ASSIGN_OR_RETURN(rules_dir, value("--rules"));
+    } else if (arg == "--iocs") {
+      KENSA_ASSIGN_OR_RETURN(auto file, value("--iocs"));
+      options.ioc_files.push_back(file);
+    } else if (arg == "--yara-rules") {
+      KENSA_ASSIGN_OR_RETURN(auto dir, value("--yara-rules"));
+      options.yara_dirs.push_back(dir);
     } else if (arg.starts_with("--")) {
       return InvalidArgumentError("unknown option " + arg);
     } else if (options.path.empty()) {
@@ -343,6 +357,7 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
   // The logsource mapping and host checks are Kensa's own data, next to the other rules.
   options.config.logsource_map = rules_dir + "/sigma/logsources.yaml";
   options.host_checks_dir = rules_dir + "/hunt";
+  options.yara_dirs.insert(options.yara_dirs.begin(), rules_dir + "/yara");
   options.config.generator = "kensa 0.1.0";
   return options;
 }
@@ -476,7 +491,21 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
       err << "kensa: cannot load host checks: " << checks.error().message() << "\n";
       return kExitRules;
     }
-    report = hunt::HuntCollection(options->path, rules ? &*rules : nullptr, *checks, options->config);
+    auto iocs = hunt::LoadIocs(options->ioc_files);
+    if (!iocs) {
+      err << "kensa: cannot read indicators: " << iocs.error().message() << "\n";
+      return kExitRules;
+    }
+    std::vector<yara_scan::CompileMessage> messages;
+    auto yara = yara_scan::RuleSet::CompileDirectories(options->yara_dirs, &messages);
+    if (!yara) {
+      err << "kensa: cannot load YARA rules: " << yara.error().message() << "\n";
+      return kExitRules;
+    }
+    hunt::CollectionSweeps sweeps;
+    sweeps.iocs = &*iocs;
+    sweeps.yara = yara->get();
+    report = hunt::HuntCollection(options->path, rules ? &*rules : nullptr, *checks, options->config, sweeps);
   } else {
     report = hunt::HuntPath(options->path, *rules, options->config);
   }

@@ -24,6 +24,7 @@
 #include "kensa/core/status.h"
 #include "kensa/forensics/v1/hunt.pb.h"
 #include "kensa/hunt/host_checks.h"
+#include "kensa/hunt/sweeps.h"
 #include "kensa/sigma/rule_set.h"
 
 namespace kensa::hunt {
@@ -71,8 +72,15 @@ Result<forensics::v1::HuntReport> HuntPath(const std::string& path, const HuntCo
 // EVTX items when `sigma_rules` is given, host checks over everything else, the collection's
 // integrity (manifest hashes), a timeline and recommended actions. Fails when `path` is not a
 // collection (collection::Collection::Open's errors).
+// Optional sweeps of a collection hunt: known-bad indicators and YARA rules.
+struct CollectionSweeps {
+  const IocList* iocs = nullptr;
+  const yara_scan::RuleSet* yara = nullptr;
+};
+
 Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
-                                                 const HostCheckRules& checks, const HuntConfig& config);
+                                                 const HostCheckRules& checks, const HuntConfig& config,
+                                                 const CollectionSweeps& sweeps = {});
 
 // "T1003.001" from "attack.t1003.001"; empty when the tag is not an ATT&CK technique.
 std::string AttackTechniqueFromTag(const std::string& tag);
