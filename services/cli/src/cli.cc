@@ -56,6 +56,7 @@ hunt options:
                             (JSON) or one hash, IP or domain per line; may repeat
   --yara-rules DIR          YARA folders for a collection's payload files, besides rules/yara
   --format text|json        what to print on standard output (default: text)
+  --lang en|ja              the language of the text summary (default: en)
   --out DIR                 also write hunt.json and hunt.txt into DIR
   hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
   file, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
@@ -312,6 +313,8 @@ struct HuntOptions {
   // Known-bad indicators to sweep a collection for, and YARA folders for its payload files.
   std::vector<std::string> ioc_files;
   std::vector<std::string> yara_dirs;
+  // "en" or "ja": the language of the text report (JSON carries both).
+  std::string lang = "en";
 };
 
 Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
@@ -335,6 +338,11 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
       options.config.sigma_rule_dirs.push_back(dir);
     } else if (arg == "--rules") {
       KENSA_ASSIGN_OR_RETURN(rules_dir, value("--rules"));
+    } else if (arg == "--lang") {
+      KENSA_ASSIGN_OR_RETURN(options.lang, value("--lang"));
+      if (options.lang != "en" && options.lang != "ja") {
+        return InvalidArgumentError("hunt --lang must be en or ja, not '" + options.lang + "'");
+      }
     } else if (arg == "--iocs") {
       KENSA_ASSIGN_OR_RETURN(auto file, value("--iocs"));
       options.ioc_files.push_back(file);
@@ -362,22 +370,35 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
   return options;
 }
 
-std::string VerdictName(forensics::v1::HuntVerdict verdict) {
+std::string VerdictName(forensics::v1::HuntVerdict verdict, bool ja) {
   switch (verdict) {
-    case forensics::v1::HUNT_VERDICT_COMPROMISED: return "COMPROMISED";
-    case forensics::v1::HUNT_VERDICT_SUSPICIOUS: return "SUSPICIOUS";
-    case forensics::v1::HUNT_VERDICT_NO_EVIDENCE: return "NO EVIDENCE";
+    case forensics::v1::HUNT_VERDICT_COMPROMISED: return ja ? "侵害あり" : "COMPROMISED";
+    case forensics::v1::HUNT_VERDICT_SUSPICIOUS: return ja ? "不審" : "SUSPICIOUS";
+    case forensics::v1::HUNT_VERDICT_NO_EVIDENCE: return ja ? "侵害の証拠なし" : "NO EVIDENCE";
     default: return "UNSPECIFIED";
   }
 }
 
-std::string RenderHuntText(const forensics::v1::HuntReport& report) {
+// The headings of the hunt summary, in English and Japanese.
+struct HuntWords {
+  const char* verdict;
+  const char* collection;
+  const char* actions;
+  const char* timeline;
+  const char* findings;
+};
+constexpr HuntWords kHuntEnglish{"verdict", "collection", "recommended actions", "timeline", "first findings"};
+constexpr HuntWords kHuntJapanese{"判定", "収集データ", "推奨対応", "タイムライン", "検出（先頭）"};
+
+std::string RenderHuntText(const forensics::v1::HuntReport& report, const std::string& lang = "en") {
+  const bool ja = lang == "ja";
+  const HuntWords& words = ja ? kHuntJapanese : kHuntEnglish;
   // Rule hits and findings past these are in the JSON report; the terminal shows the head.
   constexpr int kTopRules = 10;
   constexpr int kFirstFindings = 20;
   std::ostringstream text;
   const auto& stats = report.stats();
-  text << "verdict: " << VerdictName(report.verdict()) << " (" << report.verdict_reason() << ")\n"
+  text << words.verdict << ": " << VerdictName(report.verdict(), ja) << " (" << report.verdict_reason() << ")\n"
        << "hunted:  " << stats.files() << " file(s), " << stats.events() << " events, "
        << stats.rules_loaded() << " rules loaded (" << stats.rules_skipped() << " skipped), "
        << stats.seconds() << " s\n";
@@ -404,7 +425,7 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report) {
   if (report.has_collection()) {
     const auto& collection = report.collection();
     const auto& host = collection.manifest().host();
-    text << "collection: " << host.hostname() << " (" << host.os() << ", " << host.kernel() << "), case "
+    text << words.collection << ": " << host.hostname() << " (" << host.os() << ", " << host.kernel() << "), case "
          << collection.manifest().case_id() << ", collected " << collection.manifest().finished_at() << " by "
          << collection.manifest().collector().name() << " " << collection.manifest().collector().version() << "\n";
     for (const auto& path : collection.hash_mismatches()) {
@@ -415,23 +436,23 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report) {
       text << "  not collected: " << collection.manifest().errors_size() << " item(s) (see hunt.json)\n";
     }
   }
-  if (report.recommended_actions_size() > 0) text << "recommended actions:\n";
-  for (int i = 0; i < report.recommended_actions_size(); ++i) {
-    text << "  " << (i + 1) << ". " << report.recommended_actions(i) << "\n";
-  }
+  const auto& actions = ja && report.recommended_actions_ja_size() > 0 ? report.recommended_actions_ja()
+                                                                       : report.recommended_actions();
+  if (!actions.empty()) text << words.actions << ":\n";
+  for (int i = 0; i < actions.size(); ++i) text << "  " << (i + 1) << ". " << actions[i] << "\n";
   constexpr int kTimelineShown = 15;
-  if (report.timeline_size() > 0) text << "timeline (first " << std::min(report.timeline_size(), kTimelineShown) << " of " << report.timeline_size() << "):\n";
+  if (report.timeline_size() > 0) text << words.timeline << " (first " << std::min(report.timeline_size(), kTimelineShown) << " of " << report.timeline_size() << "):\n";
   for (int i = 0; i < std::min(report.timeline_size(), kTimelineShown); ++i) {
     const auto& event = report.timeline(i);
     constexpr std::size_t kShown = 120;
     text << "  " << event.time() << "  [" << event.level() << "] " << event.description().substr(0, kShown)
          << (event.description().size() > kShown ? "..." : "") << "\n";
   }
-  if (report.findings_size() > 0) text << "first findings:\n";
+  if (report.findings_size() > 0) text << words.findings << ":\n";
   for (int i = 0; i < std::min(report.findings_size(), kFirstFindings); ++i) {
     const auto& finding = report.findings(i);
     text << "  " << finding.timestamp() << "  " << finding.computer() << "  [" << finding.level() << "] "
-         << finding.title() << "\n";
+         << (ja && !finding.title_ja().empty() ? finding.title_ja() : finding.title()) << "\n";
     if (finding.source() == "host_check") {
       text << "    " << finding.location() << ": " << finding.evidence() << "\n";
       continue;
@@ -526,7 +547,7 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     err << "kensa: " << json.error().message() << "\n";
     return kExitInternal;
   }
-  const std::string text = RenderHuntText(*report);
+  const std::string text = RenderHuntText(*report, options->lang);
   out << (options->format == "json" ? *json + "\n" : text);
   if (!options->out_dir.empty()) {
     std::error_code error;

@@ -222,6 +222,11 @@ TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and w
   CHECK(result.out.find("    files/etc/ld.so.preload:1: /usr/lib/x86_64-linux-gnu/libsneaky.so\n") != std::string::npos);
   CHECK(result.out.find("timeline (first 15 of") != std::string::npos);
   CHECK(std::filesystem::exists(dir + "/report/hunt.json"));
+  const auto ja = RunKensa({"hunt", archive, "--lang", "ja"});
+  CHECK(ja.code == kExitOk);
+  CHECK(ja.out.find("判定: 侵害あり") != std::string::npos);
+  CHECK(ja.out.find("推奨対応:\n  1. 調査が終わるまでホストをネットワークから隔離") != std::string::npos);
+  CHECK(ja.out.find("/etc/ld.so.preload が全プロセスにライブラリを読み込ませています") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
