@@ -9,6 +9,8 @@ find_package(gRPC CONFIG REQUIRED)         # libgrpc++-dev, protobuf-compiler-gr
 find_package(spdlog REQUIRED)              # libspdlog-dev (services only)
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)        # libyara-dev
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
+pkg_check_modules(QPDF REQUIRED IMPORTED_TARGET libqpdf)       # libqpdf-dev (libs/pdf only)
+find_package(pugixml CONFIG REQUIRED)      # libpugixml-dev (OOXML parts; libs/static_analysis only)
 # Service adapters only (libs/bus_nats, libs/store_redis); analysis libraries never link them.
 # pkg-config, not CMake configs: libnats-dev's names a libnats_static.a Debian does not ship,
 # and libhiredis-dev's defines no target.

@@ -11,11 +11,16 @@
 #include "kensa/indicators/public_suffix_list.h"
 #include "kensa/pe/pe_analyzer.h"
 #include "kensa/static_analysis/office_analyzer.h"
+#include "kensa/static_analysis/ooxml_analyzer.h"
 #include "kensa/static_analysis/signature_rules.h"
 #include "kensa/static_analysis/yara_signatures.h"
 #include "kensa/strings/string_extractor.h"
 #include "kensa/yara_scan/yara_scanner.h"
 #include "archive_analyzer.h"  // src/: the archive part of this stage
+#include "lnk_analyzer.h"      // src/: the LNK part of this stage
+#include "script_analyzer.h"   // src/: the script part of this stage
+#include "pdf_analyzer.h"      // src/: the PDF part of this stage
+#include "rtf_analyzer.h"      // src/: the RTF part of this stage
 
 namespace kensa::static_analysis {
 
@@ -192,6 +197,37 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
     } else {
       result.add_errors("office: " + office.error().message());
     }
+  }
+
+  if (sample->file_type().format() == "ooxml") {
+    OoxmlLimits ooxml_limits;
+    ooxml_limits.archive = config.archive_limits;
+    auto ooxml = AnalyzeOoxml(data, file_name, ooxml_limits);
+    if (ooxml) {
+      AddOoxmlToResult(std::move(*ooxml), &result, children, &decoded_texts);
+    } else {
+      result.add_errors("ooxml: " + ooxml.error().message());
+    }
+  }
+
+  if (sample->file_type().format() == "rtf") {
+    // Objects are hex inside the RTF: string extraction never sees their text.
+    AnalyzeRtf(data, &result, children, &decoded_texts);
+  }
+
+  if (sample->file_type().format() == "pdf") {
+    // JavaScript, action targets and embedded files are compressed or encrypted in the file.
+    AnalyzePdfDocument(data, &result, children, &decoded_texts);
+  }
+
+  if (sample->file_type().format() == "lnk") {
+    // The command line is UTF-16 pieces in the file, its PowerShell often base64 on top.
+    AnalyzeLnkFile(data, file_name, &result, children, &decoded_texts);
+  }
+
+  if (sample->file_type().format() == "script" && sample->file_type().tags_size() > 0) {
+    // Encoded commands, char codes and compressed payloads hide a script's code from strings.
+    AnalyzeScriptFile(data, sample->file_type().tags(0), file_name, &result, children, &decoded_texts);
   }
 
   if (IsExtractableArchive(sample->file_type().format())) {
