@@ -20,7 +20,6 @@
 namespace kensa::pe::internal {
 namespace {
 
-constexpr std::uint32_t kRichMagic = 0x68636952;  // "Rich"
 constexpr std::uint32_t kDansMagic = 0x536E6144;  // "DanS"
 constexpr std::uint64_t kRichStart = 0x80;        // where pefile starts looking, after the stub
 constexpr std::size_t kDebugEntrySize = 28;
