@@ -2,7 +2,7 @@
 # scripts/install-deps; nothing is downloaded at build time.
 find_package(PkgConfig REQUIRED)
 find_package(Threads REQUIRED)
-find_package(OpenSSL REQUIRED)             # MD5 / SHA-1 / SHA-256 (libssl-dev)
+find_package(OpenSSL REQUIRED)             # hashes; AES for libs/offcrypto (libssl-dev)
 find_package(Protobuf REQUIRED)            # libprotobuf-dev, protobuf-compiler
 find_package(yaml-cpp REQUIRED)            # libyaml-cpp-dev
 find_package(gRPC CONFIG REQUIRED)         # libgrpc++-dev, protobuf-compiler-grpc (services only)
@@ -10,7 +10,8 @@ find_package(spdlog REQUIRED)              # libspdlog-dev (services only)
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)        # libyara-dev
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
 pkg_check_modules(QPDF REQUIRED IMPORTED_TARGET libqpdf)       # libqpdf-dev (libs/pdf only)
-find_package(pugixml CONFIG REQUIRED)      # libpugixml-dev (OOXML parts; libs/static_analysis only)
+pkg_check_modules(UNICORN REQUIRED IMPORTED_TARGET unicorn)   # libunicorn-dev (libs/emulator only)
+find_package(pugixml CONFIG REQUIRED)      # libpugixml-dev (OOXML parts; agile EncryptionInfo)
 # Service adapters only (libs/bus_nats, libs/store_redis); analysis libraries never link them.
 # pkg-config, not CMake configs: libnats-dev's names a libnats_static.a Debian does not ship,
 # and libhiredis-dev's defines no target.

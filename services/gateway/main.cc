@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   options.host = config->listen_host;
   options.port = config->http_port;
   options.max_upload_bytes = config->max_upload_bytes;
+  options.max_collection_bytes = config->max_collection_bytes;
   const std::size_t key_count = keys->size();
   auto server = gateway::GatewayServer::Start(options, std::move(*keys), intake, reports, &metrics);
   if (!server) return service_runtime::Fatal(kName, server.error());

@@ -17,11 +17,15 @@ int main(int argc, char** argv) {
   auto connections = service_runtime::ConnectPipeline(*config);
   if (!connections) return service_runtime::Fatal(kName, connections.error());
 
+  pipeline::PipelineLimits limits;
+  limits.max_collection_bytes = config->max_collection_bytes;
   pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
-                                      connections->config_version);
+                                      connections->config_version, limits);
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::IntakeMetrics metrics(*registry);
-  intake::IntakeService service(orchestrator, *connections->store, {.max_upload_bytes = config->max_upload_bytes},
+  intake::IntakeService service(orchestrator, *connections->store,
+                                {.max_upload_bytes = config->max_upload_bytes,
+                                 .max_collection_bytes = config->max_collection_bytes},
                                 &metrics);
   auto admin = service_runtime::StartAdmin(*config, registry, [&] { return connections->Ready(); });
   if (!admin) return service_runtime::Fatal(kName, admin.error());

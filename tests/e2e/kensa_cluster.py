@@ -46,9 +46,10 @@ def unique_samples(count, seed):
 class Cluster:
     """One local pipeline in a temporary folder, on a port range of its own."""
 
-    def __init__(self, static_replicas=1, env=None):
+    def __init__(self, static_replicas=1, env=None, base_port=None):
         self.dir = tempfile.mkdtemp(prefix="kensa-e2e-")
-        self.base_port = 20000 + (os.getpid() * 7 + random.randrange(0, 500) * 80) % 40000
+        # A test that runs beside other suites may take a fixed range of its own.
+        self.base_port = base_port or 20000 + (os.getpid() * 7 + random.randrange(0, 500) * 80) % 40000
         self.static_replicas = static_replicas
         self.env = dict(os.environ)
         self.env.update(env or {})
@@ -87,6 +88,8 @@ class Cluster:
             port = self.base_port + 20 + int(name.rsplit("-", 1)[1])
         elif name.startswith("static-analysis-"):
             port = self.base_port + 40 + int(name.rsplit("-", 1)[1])
+        elif name.startswith("forensic-ingest-"):
+            port = self.base_port + 80 + int(name.rsplit("-", 1)[1])
         else:
             port = self.base_port + offsets[name]
         return "http://127.0.0.1:%d" % port
@@ -113,7 +116,7 @@ class Cluster:
         except urllib.error.HTTPError as error:
             return error.code, error.read(), error.headers
 
-    def submit(self, key, name, data, fields=None):
+    def submit(self, key, name, data, fields=None, path="/api/v1/submissions"):
         boundary = uuid.uuid4().hex
         parts = io.BytesIO()
         for field, value in (fields or []):
@@ -123,8 +126,12 @@ class Cluster:
                      "Content-Type: application/octet-stream\r\n\r\n" % (boundary, name)).encode())
         parts.write(data)
         parts.write(("\r\n--%s--\r\n" % boundary).encode())
-        return self.request("POST", "/api/v1/submissions", key, parts.getvalue(),
+        return self.request("POST", path, key, parts.getvalue(),
                             {"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+    def submit_collection(self, key, name, data, fields=None):
+        """POST /api/v1/collections as a collector's --upload does (multipart part `file`)."""
+        return self.submit(key, name, data, fields, path="/api/v1/collections")
 
     def submit_ok(self, key, name, data, fields=None):
         # A client retries 503 (a server restarting) as the API documents.

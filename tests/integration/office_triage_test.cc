@@ -67,6 +67,15 @@ TEST_CASE("The Auto_Open workbook: Modul1's Auto_Open line, vba_auto_exec and of
   CHECK_FALSE(HasAnomaly(report, "vba_source_stripped_pcode_present"));
   CHECK(FindSignature(report, "vba_macros_present") != nullptr);
   CHECK(FindSignature(report, "office_encrypted") != nullptr);
+  // Excel's built-in password opens it; the decrypted workbook is analyzed as a child.
+  CHECK(office.encryption_method() == "rc4");
+  CHECK(office.password_kind() == "default");
+  CHECK(FindSignature(report, "office_default_password") != nullptr);
+  REQUIRE(report.children_size() == 1);
+  CHECK(report.children(0).static_result().sample().file_name() ==
+        "decrypted-autostart-encrypt-standardpassword.xls");
+  CHECK(report.children(0).static_result().office().vba_modules_size() == 3);
+  CHECK_FALSE(report.children(0).static_result().office().encrypted());
   const auto* auto_exec = FindSignature(report, "vba_auto_exec");
   REQUIRE(auto_exec != nullptr);
   CHECK(auto_exec->severity() == analysis::v1::SEVERITY_MEDIUM);
@@ -78,7 +87,7 @@ TEST_CASE("The Auto_Open workbook: Modul1's Auto_Open line, vba_auto_exec and of
   CHECK(FindSignature(report, "vba_auto_exec_with_shell") == nullptr);
   CHECK(FindSignature(report, "vba_auto_exec_with_download") == nullptr);
   CHECK(FindSignature(report, "vba_win32_api_shellcode") == nullptr);
-  // Auto-exec (medium) and encryption (low) alone stay below suspicious.
+  // Auto-exec and the default password (medium) and encryption (low) stay below suspicious.
   CHECK(report.verdict().level() == report::v1::LEVEL_LOW);
 }
 

@@ -10,5 +10,6 @@ std::string TaskSubject(const std::string& stage, int priority) {
 }
 
 std::string SubmissionEventSubject(const std::string& state) { return "kensa.event.submission." + state; }
+std::string CollectionEventSubject(const std::string& state) { return "kensa.event.collection." + state; }
 
 }  // namespace kensa::bus

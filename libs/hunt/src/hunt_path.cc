@@ -365,8 +365,14 @@ void Recommend(const HostCheckRules& checks, const std::vector<Hit>& hits, HuntR
 Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
                                   const HostCheckRules& checks, const HuntConfig& config,
                                   const CollectionSweeps& sweeps) {
-  const auto start = std::chrono::steady_clock::now();
   KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path));
+  return HuntCollection(collection, sigma_rules, checks, config, sweeps);
+}
+
+Result<HuntReport> HuntCollection(const collection::Collection& collection, const HuntRules* sigma_rules,
+                                  const HostCheckRules& checks, const HuntConfig& config,
+                                  const CollectionSweeps& sweeps) {
+  const auto start = std::chrono::steady_clock::now();
   HuntReport report;
   report.set_schema_version("1");
   report.set_generator(config.generator);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -200,8 +201,14 @@ void RestoreDefaultFaultSignals() {
 // noexcept: should anything escape after all, the child terminates instead of unwinding into
 // the caller's stack.
 [[noreturn]] void RunChild(int write_fd, const std::function<Result<std::string>()>& work,
-                           const IsolationLimits& limits,
-                           std::uint64_t address_space_limit) noexcept {
+                           const IsolationLimits& limits, std::uint64_t address_space_limit,
+                           pid_t parent) noexcept {
+  // A worker killed while its analysis runs (SIGKILL, the OOM killer) must not leave the
+  // analysis behind: it would run on for up to the time limit and keep the worker's listening
+  // sockets, so that the restarted worker could not bind its admin port. The check after
+  // prctl covers a parent that died before it took effect.
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(kChildExitWriteFailed);
   RestoreDefaultFaultSignals();
   if (address_space_limit != 0) {
     const rlimit limit{address_space_limit, address_space_limit};
@@ -379,11 +386,12 @@ Result<std::string> RunInChild(const std::function<Result<std::string>()>& work,
   UniqueFd read_end(pipe_fds[0]);
   UniqueFd write_end(pipe_fds[1]);
 
+  const pid_t parent = getpid();
   const pid_t pid = fork();
   if (pid < 0) return StartFailed("fork", errno, outcome);
   if (pid == 0) {
     read_end.Reset();
-    RunChild(write_end.get(), work, limits, address_space_limit);
+    RunChild(write_end.get(), work, limits, address_space_limit, parent);
   }
   write_end.Reset();
   ChildProcess child(pid);

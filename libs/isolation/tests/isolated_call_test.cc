@@ -237,6 +237,51 @@ TEST_CASE("a crash is reported at once even when another process keeps the pipe 
   CHECK(elapsed < milliseconds(1000));
 }
 
+TEST_CASE("an analysis dies with its worker when the worker is killed") {
+  // A worker process runs a 30 s analysis and is SIGKILLed (the OOM killer, a node drain). The
+  // analysis must not live on: it would keep the worker's sockets and burn its time limit. As a
+  // subreaper, this process inherits the orphan and can see how it ended.
+  REQUIRE(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0);
+  int pid_pipe[2];
+  REQUIRE(pipe(pid_pipe) == 0);
+  const pid_t worker = fork();
+  REQUIRE(worker >= 0);
+  if (worker == 0) {
+    close(pid_pipe[0]);
+    IsolationLimits limits;
+    limits.timeout = std::chrono::seconds(60);
+    (void)RunIsolated(
+        [&]() -> Result<std::string> {
+          const pid_t self = getpid();
+          (void)!write(pid_pipe[1], &self, sizeof(self));
+          sleep(30);
+          return std::string("too late");
+        },
+        limits);
+    _exit(0);
+  }
+  close(pid_pipe[1]);
+  pid_t analysis = 0;
+  REQUIRE(read(pid_pipe[0], &analysis, sizeof(analysis)) == static_cast<ssize_t>(sizeof(analysis)));
+  close(pid_pipe[0]);
+  kill(worker, SIGKILL);
+  REQUIRE(waitpid(worker, nullptr, 0) == worker);
+  int status = 0;
+  pid_t reaped = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(5);
+  while ((reaped = waitpid(analysis, &status, WNOHANG)) == 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  if (reaped == 0) {
+    kill(analysis, SIGKILL);
+    waitpid(analysis, nullptr, 0);
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 0);
+  REQUIRE(reaped == analysis);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGKILL);
+}
+
 TEST_CASE("with isolation disabled the analysis runs inline and exceptions are still caught") {
   IsolationLimits limits;
   limits.enabled = false;

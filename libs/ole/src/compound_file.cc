@@ -106,6 +106,22 @@ Bytes ReadChain(ByteSpan source, std::uint64_t base_offset, std::uint32_t unit,
   return out;
 }
 
+// File offsets of the first `count` units of a chain, with ReadChain's bounds: each sector once,
+// inside the table. Shorter than `count` when the chain breaks.
+std::vector<std::uint64_t> ChainOffsets(std::uint64_t base_offset, std::uint32_t unit,
+                                        const std::vector<std::uint32_t>& table,
+                                        std::uint32_t start, std::uint64_t count) {
+  std::vector<std::uint64_t> offsets;
+  std::unordered_set<std::uint32_t> visited;
+  std::uint32_t sector = start;
+  while (offsets.size() < count && sector <= kMaxRegSect && sector < table.size() &&
+         visited.insert(sector).second) {
+    offsets.push_back(base_offset + static_cast<std::uint64_t>(sector) * unit);
+    sector = table[sector];
+  }
+  return offsets;
+}
+
 }  // namespace
 
 std::int64_t FiletimeToUnixSeconds(std::uint64_t filetime) {
@@ -396,6 +412,47 @@ Result<Bytes> CompoundFile::ReadEntry(const DirectoryEntry& entry,
   }
   return ReadChain(data_, sector_size_, sector_size_, fat_, entry.start_sector, entry.size,
                    limits_.max_stream_size, "stream", anomalies);
+}
+
+Result<Bytes> CompoundFile::WithStreamContents(std::string_view path, ByteSpan contents) const {
+  const DirectoryEntry* entry = Find(path);
+  if (entry == nullptr || entry->type != EntryType::kStream) {
+    return NotFoundError("no stream at this path");
+  }
+  auto current = ReadEntry(*entry);
+  if (!current) return current.error();
+  if (current->size() != contents.size()) {
+    return InvalidArgumentError("replacement is " + std::to_string(contents.size()) +
+                                " bytes, the stream " + std::to_string(current->size()));
+  }
+  const bool in_mini_stream = entry->size < mini_stream_cutoff_;
+  const std::uint32_t unit = in_mini_stream ? mini_sector_size_ : sector_size_;
+  const std::uint64_t units = (contents.size() + unit - 1) / unit;
+  std::vector<std::uint64_t> offsets;
+  if (in_mini_stream) {
+    // Mini sectors are offsets into the mini stream, itself a FAT chain of the root entry.
+    const DirectoryEntry& root = entries_.front();
+    const std::vector<std::uint64_t> mini_stream_sectors = ChainOffsets(
+        sector_size_, sector_size_, fat_, root.start_sector,
+        (mini_stream_.size() + sector_size_ - 1) / sector_size_);
+    for (std::uint64_t mini : ChainOffsets(0, unit, mini_fat_, entry->start_sector, units)) {
+      const std::uint64_t index = mini / sector_size_;
+      if (index >= mini_stream_sectors.size()) break;
+      offsets.push_back(mini_stream_sectors[index] + mini % sector_size_);
+    }
+  } else {
+    offsets = ChainOffsets(sector_size_, sector_size_, fat_, entry->start_sector, units);
+  }
+  if (offsets.size() < units) return InvalidArgumentError("the stream's chain breaks");
+  Bytes out(data_.begin(), data_.end());
+  for (std::uint64_t i = 0; i < units; ++i) {
+    const std::uint64_t from = i * unit;
+    const std::uint64_t length = std::min<std::uint64_t>(unit, contents.size() - from);
+    if (offsets[i] + length > out.size()) return InvalidArgumentError("a sector lies past the end");
+    std::copy_n(contents.begin() + static_cast<std::ptrdiff_t>(from), length,
+                out.begin() + static_cast<std::ptrdiff_t>(offsets[i]));
+  }
+  return out;
 }
 
 }  // namespace kensa::ole

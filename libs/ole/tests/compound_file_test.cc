@@ -263,5 +263,35 @@ TEST_CASE("A FAT chain that loops back is reported as ole_fat_chain_loop") {
   CHECK(looped->entries().size() == 1);
 }
 
+TEST_CASE("WithStreamContents rewrites a mini stream and a FAT stream in place, nothing else") {
+  const Bytes data = Load(kPlasoDoc);
+  auto cf = CompoundFile::Open(data);
+  REQUIRE(cf.has_value());
+  for (const std::string path : {"\x05SummaryInformation", "WordDocument"}) {
+    INFO(path);
+    auto original = cf->ReadStream(path);
+    REQUIRE(original.has_value());
+    Bytes reversed(original->rbegin(), original->rend());
+    auto rewritten = cf->WithStreamContents(path, reversed);
+    REQUIRE(rewritten.has_value());
+    REQUIRE(rewritten->size() == data.size());
+    auto reopened = CompoundFile::Open(*rewritten);
+    REQUIRE(reopened.has_value());
+    CHECK(reopened->ReadStream(path).value() == reversed);
+    // Every other stream reads as before.
+    for (const auto& entry : cf->entries()) {
+      if (entry.type != EntryType::kStream || entry.path == path) continue;
+      CHECK(reopened->ReadStream(entry.path).value() == cf->ReadStream(entry.path).value());
+    }
+    // Only the stream's own bytes changed.
+    std::size_t changed = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) changed += data[i] != (*rewritten)[i] ? 1u : 0u;
+    CHECK(changed <= original->size());
+  }
+  CHECK(cf->WithStreamContents("WordDocument", Bytes(3)).error().code() ==
+        StatusCode::kInvalidArgument);
+  CHECK(cf->WithStreamContents("NoSuchStream", Bytes(3)).error().code() == StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace kensa::ole

@@ -37,6 +37,10 @@ std::string NewSubmissionId() {
   return ToHex(bytes);
 }
 
+bool IsCollection(const Submission& submission) {
+  return submission.kind() == sample::v1::SUBMISSION_KIND_COLLECTION;
+}
+
 namespace {
 
 std::uint64_t NowMillis() {
@@ -76,7 +80,7 @@ Status Orchestrator::PublishEvent(const std::string& subject, const pipeline::v1
   return bus_.PublishEvent(subject, json, dedup_id);
 }
 
-Status Orchestrator::SetState(Submission& submission, SubmissionState state) {
+Status Orchestrator::SetState(Submission& submission, SubmissionState state, const std::string& level) {
   submission.set_state(state);
   KENSA_RETURN_IF_ERROR(StoreSubmission(submission));
   pipeline::v1::SubmissionEvent event;
@@ -87,8 +91,11 @@ Status Orchestrator::SetState(Submission& submission, SubmissionState state) {
   event.set_sha256(submission.sample().hashes().sha256());
   event.set_failure_reason(submission.failure_reason());
   event.set_at(NowRfc3339());
+  event.set_level(level);
   const std::string name = StateName(state);
-  return PublishEvent(bus::SubmissionEventSubject(name), event, submission.id() + ":" + name);
+  const std::string subject =
+      IsCollection(submission) ? bus::CollectionEventSubject(name) : bus::SubmissionEventSubject(name);
+  return PublishEvent(subject, event, submission.id() + ":" + name);
 }
 
 Status Orchestrator::QueueStage(const Submission& submission, const std::string& stage, bool reanalyze) {
@@ -172,6 +179,32 @@ Result<Admission> Orchestrator::AdmitRoot(const RootRequest& request, ByteSpan d
   KENSA_RETURN_IF_ERROR(store_.IndexRootSubmission(request.tenant, submission.id(), sha256, NowMillis()));
   admission.submission = submission;
   return admission;
+}
+
+Result<Submission> Orchestrator::AdmitCollection(const CollectionRequest& request, ByteSpan data) {
+  if (request.tenant.empty()) return InvalidArgumentError("collection has no tenant");
+  if (data.empty()) return InvalidArgumentError("the collection is empty");
+  if (data.size() > limits_.max_collection_bytes) {
+    return ResourceExhaustedError("the collection is " + std::to_string(data.size()) + " bytes, over the limit of " +
+                                  std::to_string(limits_.max_collection_bytes));
+  }
+  KENSA_ASSIGN_OR_RETURN(const std::string sha256, blobs_.Put(data));
+  Submission collection;
+  collection.set_id(request.submission_id.empty() ? NewSubmissionId() : request.submission_id);
+  collection.set_root_id(collection.id());
+  collection.set_kind(sample::v1::SUBMISSION_KIND_COLLECTION);
+  collection.set_tenant(request.tenant);
+  collection.set_priority(request.priority == sample::v1::PRIORITY_UNSPECIFIED ? sample::v1::PRIORITY_P3
+                                                                                : request.priority);
+  collection.mutable_sample()->mutable_hashes()->set_sha256(sha256);
+  collection.mutable_sample()->set_size(data.size());
+  collection.mutable_sample()->set_file_name(request.file_name);
+  collection.set_submitted_at(NowRfc3339());
+  // Same order as a sample root: the tree, the record, then the task.
+  KENSA_RETURN_IF_ERROR(store_.AddTreeNode(collection.id(), collection.id()));
+  KENSA_RETURN_IF_ERROR(SetState(collection, sample::v1::SUBMISSION_STATE_QUEUED));
+  KENSA_RETURN_IF_ERROR(QueueStage(collection, kForensicStage, false));
+  return collection;
 }
 
 Result<bool> Orchestrator::AdmitChild(const Submission& parent, const analysis::v1::ExtractedFile& file,

@@ -155,6 +155,54 @@ Status ReportStage::Run(const pipeline::v1::Task& task) {
   return orchestrator_.PublishEvent(bus::kReportReadySubject, ready, root.id() + ":ready");
 }
 
+std::string HuntVerdictCode(forensics::v1::HuntVerdict verdict) {
+  switch (verdict) {
+    case forensics::v1::HUNT_VERDICT_COMPROMISED: return "compromised";
+    case forensics::v1::HUNT_VERDICT_SUSPICIOUS: return "suspicious";
+    case forensics::v1::HUNT_VERDICT_NO_EVIDENCE: return "no_evidence";
+    default: return "unspecified";
+  }
+}
+
+Status ForensicStage::Run(const pipeline::v1::Task& task) {
+  KENSA_ASSIGN_OR_RETURN(auto loaded, orchestrator_.LoadSubmission(task.submission_id()));
+  if (!loaded) return NotFoundError("collection " + task.submission_id() + " is unknown");
+  Submission collection = std::move(*loaded);
+  if (!IsCollection(collection)) {
+    return InvalidArgumentError("submission " + collection.id() + " is a sample, not a collection");
+  }
+  // Redelivered after it finished (the ack was lost): nothing left to do.
+  if (collection.state() == sample::v1::SUBMISSION_STATE_DONE ||
+      collection.state() == sample::v1::SUBMISSION_STATE_FAILED) {
+    return Status::Ok();
+  }
+  if (collection.state() == sample::v1::SUBMISSION_STATE_QUEUED) {
+    KENSA_RETURN_IF_ERROR(orchestrator_.SetState(collection, sample::v1::SUBMISSION_STATE_RUNNING));
+  }
+  const std::string sha256 = collection.sample().hashes().sha256();
+
+  // The hunt is keyed by content like any stage result: a worker killed after storing it
+  // does not hunt again when the task comes back.
+  forensics::v1::HuntReport report;
+  KENSA_ASSIGN_OR_RETURN(auto stored,
+                         orchestrator_.store().GetResult(sha256, kForensicStage, orchestrator_.config_version()));
+  const bool reused = stored && !task.reanalyze() && report.ParseFromString(*stored);
+  if (!reused) {
+    KENSA_ASSIGN_OR_RETURN(const Bytes archive,
+                           orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
+    KENSA_ASSIGN_OR_RETURN(report, hunt_(archive, collection));
+    KENSA_RETURN_IF_ERROR(orchestrator_.store().PutResult(sha256, kForensicStage, orchestrator_.config_version(),
+                                                          report.SerializeAsString()));
+  }
+  if (report.has_collection()) {
+    // The archive's path inside the worker means nothing to the reader; the uploaded name does.
+    report.mutable_collection()->set_path(collection.sample().file_name());
+  }
+  KENSA_RETURN_IF_ERROR(orchestrator_.store().PutReport(collection.id(), report.SerializeAsString()));
+  KENSA_RETURN_IF_ERROR(StatusOf(orchestrator_.store().MarkTreeNodeDone(collection.id(), collection.id())));
+  return orchestrator_.SetState(collection, sample::v1::SUBMISSION_STATE_DONE, HuntVerdictCode(report.verdict()));
+}
+
 report::v1::Report AssembleTreeReport(const Submission& root, analysis::v1::StaticResult root_result,
                                       std::vector<report::v1::ChildResult> children,
                                       const scoring::ScoringModel& model, const std::string& language) {

@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "display.h"
+#include "document_view.h"
 #include "kensa/indicators/defang.h"
 #include "kensa/report/render.h"
 #include "recommendations.h"
@@ -218,6 +219,7 @@ class HtmlRenderer {
     Signatures();
     FilesInside();
     Indicators();
+    Documents();
     Pe();
     Yara();
     Anomalies();
@@ -504,6 +506,24 @@ class HtmlRenderer {
     }
     out_ += "</tbody></table>\n";
     CloseBlock();
+  }
+
+  // What the document, shortcut and script analyzers found, one block per file
+  // (document_view.h chooses the rows). A label repeated on consecutive rows is written once.
+  void Documents() {
+    for (const auto& block : internal::DocumentFacts(report_, lang_)) {
+      OpenBlock(block.title, 0, false);
+      out_ += "<table class=\"kv\">\n";
+      if (!block.file.empty()) KeyValueRow(T(Msg::kFileName), Clean(block.file), true);
+      const internal::FactRow* previous = nullptr;
+      for (const auto& row : block.rows) {
+        const bool repeated = previous != nullptr && previous->label == row.label;
+        KeyValueRow(repeated ? std::string_view() : T(row.label), Clean(row.value), true);
+        previous = &row;
+      }
+      out_ += "</table>\n";
+      CloseBlock();
+    }
   }
 
   void Pe() {

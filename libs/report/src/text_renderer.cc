@@ -10,6 +10,7 @@
 
 #include "catalog.h"
 #include "display.h"
+#include "document_view.h"
 #include "kensa/indicators/defang.h"
 #include "kensa/report/render.h"
 #include "recommendations.h"
@@ -95,6 +96,7 @@ class TextRenderer {
     Signatures();
     FilesInside();
     Indicators();
+    Documents();
     Pe();
     Yara();
     Anomalies();
@@ -399,6 +401,23 @@ class TextRenderer {
                 true);
       }
       if (group.items.size() > group.shown) Line("    " + More(group.items.size() - group.shown));
+    }
+  }
+
+  // What the document, shortcut and script analyzers found, one block per file
+  // (document_view.h chooses the rows). A label repeated on consecutive rows is written once.
+  void Documents() {
+    for (const auto& block : internal::DocumentFacts(report_, lang_)) {
+      Heading(T(block.title), 0, false);
+      std::vector<std::pair<std::string, std::string>> rows;
+      if (!block.file.empty()) rows.emplace_back(std::string(T(Msg::kFileName)), Clean(block.file));
+      const internal::FactRow* previous = nullptr;
+      for (const auto& row : block.rows) {
+        const bool repeated = previous != nullptr && previous->label == row.label;
+        rows.emplace_back(repeated ? std::string() : std::string(T(row.label)), Clean(row.value));
+        previous = &row;
+      }
+      KeyValues(rows, "  ", {Msg::kFileName});
     }
   }
 

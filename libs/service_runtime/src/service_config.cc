@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -50,6 +51,20 @@ Setter Size(std::uint64_t ServiceConfig::*field, const std::string& key) {
   };
 }
 
+Setter PathList(std::vector<std::string> ServiceConfig::*field) {
+  return [field](ServiceConfig& config, const std::string& value) {
+    std::vector<std::string> paths;
+    std::size_t start = 0;
+    while (start <= value.size()) {
+      const std::size_t end = std::min(value.find(':', start), value.size());
+      if (end > start) paths.push_back(value.substr(start, end - start));
+      start = end + 1;
+    }
+    config.*field = std::move(paths);
+    return Status::Ok();
+  };
+}
+
 // Keys in snake_case, as in the YAML file.
 const std::map<std::string, Setter>& Setters() {
   static const std::map<std::string, Setter> setters = {
@@ -65,6 +80,8 @@ const std::map<std::string, Setter>& Setters() {
       {"reports_addr", String(&ServiceConfig::reports_addr)},
       {"api_keys_file", String(&ServiceConfig::api_keys_file)},
       {"max_upload_bytes", Size(&ServiceConfig::max_upload_bytes, "max_upload_bytes")},
+      {"max_collection_bytes", Size(&ServiceConfig::max_collection_bytes, "max_collection_bytes")},
+      {"sigma_rules_dirs", PathList(&ServiceConfig::sigma_rules_dirs)},
       {"concurrency", Int(&ServiceConfig::concurrency, "concurrency", 1, 256)},
       {"replica", String(&ServiceConfig::replica)},
       {"analysis_timeout_seconds", Int(&ServiceConfig::analysis_timeout_seconds, "analysis_timeout_seconds", 1, 86400)},

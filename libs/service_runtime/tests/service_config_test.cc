@@ -48,3 +48,13 @@ TEST_CASE("bad configuration is an error that names the key") {
   REQUIRE_FALSE(bad_file.has_value());
   CHECK(bad_file.error().message().find("unknown key 'nats_ur1'") != std::string::npos);
 }
+
+TEST_CASE("Sigma folders are one ':'-separated value and the collection limit is a size") {
+  auto config = Load({"--sigma-rules-dirs", "/opt/sigma/rules/windows::/srv/team-sigma", "--max-collection-bytes",
+                      "2147483648"});
+  REQUIRE(config.has_value());
+  CHECK(config->sigma_rules_dirs == std::vector<std::string>{"/opt/sigma/rules/windows", "/srv/team-sigma"});
+  CHECK(config->max_collection_bytes == 2147483648ull);
+  CHECK(Load({})->max_collection_bytes == (1ull << 30));
+  CHECK(Load({"--max-collection-bytes", "0"}).error().message().find("max_collection_bytes") != std::string::npos);
+}

@@ -18,9 +18,12 @@
 #include "kensa/yara_scan/yara_scanner.h"
 #include "archive_analyzer.h"  // src/: the archive part of this stage
 #include "lnk_analyzer.h"      // src/: the LNK part of this stage
+#include "office_encryption_analyzer.h"  // src/: encrypted OLE2 documents
+#include "ole_package_analyzer.h"        // src/: OLE Package objects and embedded objects
 #include "script_analyzer.h"   // src/: the script part of this stage
 #include "pdf_analyzer.h"      // src/: the PDF part of this stage
 #include "rtf_analyzer.h"      // src/: the RTF part of this stage
+#include "xlm_analyzer.h"      // src/: the Excel 4.0 macro part of this stage
 
 namespace kensa::static_analysis {
 
@@ -197,6 +200,10 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
     } else {
       result.add_errors("office: " + office.error().message());
     }
+    // Encrypted content and packaged files are invisible until decrypted or unpacked.
+    AnalyzeOfficeEncryption(data, file_name, options.passwords, state_->archive_passwords, &result,
+                            children);
+    AnalyzeOlePackages(data, &result, children);
   }
 
   if (sample->file_type().format() == "ooxml") {
@@ -209,6 +216,10 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
       result.add_errors("ooxml: " + ooxml.error().message());
     }
   }
+
+  // Excel 4.0 macro formulas are tokens (BIFF Ptg, XLSB Rgce) or XML the strings never show.
+  AnalyzeExcel4Macros(data, sample->file_type().format(), config.archive_limits, &result,
+                      &decoded_texts);
 
   if (sample->file_type().format() == "rtf") {
     // Objects are hex inside the RTF: string extraction never sees their text.

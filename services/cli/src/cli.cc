@@ -17,6 +17,7 @@
 #include "kensa/hunt/hunt_path.h"
 #include "kensa/yara_scan/yara_scanner.h"
 #include "kensa/pipeline/triage.h"
+#include "kensa/report/hunt_render.h"
 #include "kensa/report/render.h"
 #include "kensa/scoring/scoring_model.h"
 
@@ -55,9 +56,10 @@ hunt options:
   --iocs FILE               known-bad indicators to sweep a collection for: a Kensa triage report
                             (JSON) or one hash, IP or domain per line; may repeat
   --yara-rules DIR          YARA folders for a collection's payload files, besides rules/yara
-  --format text|json        what to print on standard output (default: text)
-  --lang en|ja              the language of the text summary (default: en)
-  --out DIR                 also write hunt.json and hunt.txt into DIR
+  --format text|json|html   what to print on standard output (default: text)
+  --lang en|ja              the language of the text and HTML reports (default: en)
+  -o, --output FILE         write the --format report into FILE instead of standard output
+  --out DIR                 also write hunt.json, hunt.html and hunt.txt into DIR
   hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
   file, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
   and their errors are reported. See docs/hunt.md for the verdict rule.
@@ -307,6 +309,8 @@ struct HuntOptions {
   std::string path;
   std::string format = "text";
   std::string out_dir;
+  // Where the --format report goes instead of standard output.
+  std::string output_file;
   hunt::HuntConfig config;
   // Host checks for collections (rules/hunt by default).
   std::string host_checks_dir;
@@ -328,9 +332,11 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
     };
     if (arg == "--format") {
       KENSA_ASSIGN_OR_RETURN(options.format, value("--format"));
-      if (options.format != "text" && options.format != "json") {
-        return InvalidArgumentError("hunt --format must be text or json, not '" + options.format + "'");
+      if (options.format != "text" && options.format != "json" && options.format != "html") {
+        return InvalidArgumentError("hunt --format must be text, json or html, not '" + options.format + "'");
       }
+    } else if (arg == "-o" || arg == "--output") {
+      KENSA_ASSIGN_OR_RETURN(options.output_file, value("--output"));
     } else if (arg == "--out") {
       KENSA_ASSIGN_OR_RETURN(options.out_dir, value("--out"));
     } else if (arg == "--sigma-rules") {
@@ -368,109 +374,6 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
   options.yara_dirs.insert(options.yara_dirs.begin(), rules_dir + "/yara");
   options.config.generator = "kensa 0.1.0";
   return options;
-}
-
-std::string VerdictName(forensics::v1::HuntVerdict verdict, bool ja) {
-  switch (verdict) {
-    case forensics::v1::HUNT_VERDICT_COMPROMISED: return ja ? "侵害あり" : "COMPROMISED";
-    case forensics::v1::HUNT_VERDICT_SUSPICIOUS: return ja ? "不審" : "SUSPICIOUS";
-    case forensics::v1::HUNT_VERDICT_NO_EVIDENCE: return ja ? "侵害の証拠なし" : "NO EVIDENCE";
-    default: return "UNSPECIFIED";
-  }
-}
-
-// The headings of the hunt summary, in English and Japanese.
-struct HuntWords {
-  const char* verdict;
-  const char* collection;
-  const char* actions;
-  const char* timeline;
-  const char* findings;
-};
-constexpr HuntWords kHuntEnglish{"verdict", "collection", "recommended actions", "timeline", "first findings"};
-constexpr HuntWords kHuntJapanese{"判定", "収集データ", "推奨対応", "タイムライン", "検出（先頭）"};
-
-std::string RenderHuntText(const forensics::v1::HuntReport& report, const std::string& lang = "en") {
-  const bool ja = lang == "ja";
-  const HuntWords& words = ja ? kHuntJapanese : kHuntEnglish;
-  // Rule hits and findings past these are in the JSON report; the terminal shows the head.
-  constexpr int kTopRules = 10;
-  constexpr int kFirstFindings = 20;
-  std::ostringstream text;
-  const auto& stats = report.stats();
-  text << words.verdict << ": " << VerdictName(report.verdict(), ja) << " (" << report.verdict_reason() << ")\n"
-       << "hunted:  " << stats.files() << " file(s), " << stats.events() << " events, "
-       << stats.rules_loaded() << " rules loaded (" << stats.rules_skipped() << " skipped), "
-       << stats.seconds() << " s\n";
-  for (const auto& input : report.inputs()) {
-    if (!input.error().empty()) {
-      text << "  error: " << input.path() << ": " << input.error() << "\n";
-    } else if (input.record_errors() + input.chunk_errors() > 0) {
-      text << "  damaged: " << input.path() << ": " << input.records() << " records read, "
-           << input.record_errors() << " record errors, " << input.chunk_errors() << " chunk errors\n";
-    }
-  }
-  std::map<std::string, std::uint64_t> by_level;
-  for (const auto& hit : report.rule_hits()) by_level[hit.level()] += hit.count();
-  text << "matches by level:";
-  for (const char* level : {"critical", "high", "medium", "low", "informational"}) {
-    text << " " << level << "=" << (by_level.count(level) != 0 ? by_level[level] : 0);
-  }
-  text << "\n";
-  if (report.rule_hits_size() > 0) text << "top rules:\n";
-  for (int i = 0; i < std::min(report.rule_hits_size(), kTopRules); ++i) {
-    const auto& hit = report.rule_hits(i);
-    text << "  " << hit.count() << "  [" << hit.level() << "] " << hit.title() << " (" << hit.rule_id() << ")\n";
-  }
-  if (report.has_collection()) {
-    const auto& collection = report.collection();
-    const auto& host = collection.manifest().host();
-    text << words.collection << ": " << host.hostname() << " (" << host.os() << ", " << host.kernel() << "), case "
-         << collection.manifest().case_id() << ", collected " << collection.manifest().finished_at() << " by "
-         << collection.manifest().collector().name() << " " << collection.manifest().collector().version() << "\n";
-    for (const auto& path : collection.hash_mismatches()) {
-      text << "  integrity: " << path << " does not match its sha256 in the manifest\n";
-    }
-    for (const auto& problem : collection.problems()) text << "  problem: " << problem << "\n";
-    if (collection.manifest().errors_size() > 0) {
-      text << "  not collected: " << collection.manifest().errors_size() << " item(s) (see hunt.json)\n";
-    }
-  }
-  const auto& actions = ja && report.recommended_actions_ja_size() > 0 ? report.recommended_actions_ja()
-                                                                       : report.recommended_actions();
-  if (!actions.empty()) text << words.actions << ":\n";
-  for (int i = 0; i < actions.size(); ++i) text << "  " << (i + 1) << ". " << actions[i] << "\n";
-  constexpr int kTimelineShown = 15;
-  if (report.timeline_size() > 0) text << words.timeline << " (first " << std::min(report.timeline_size(), kTimelineShown) << " of " << report.timeline_size() << "):\n";
-  for (int i = 0; i < std::min(report.timeline_size(), kTimelineShown); ++i) {
-    const auto& event = report.timeline(i);
-    constexpr std::size_t kShown = 120;
-    text << "  " << event.time() << "  [" << event.level() << "] " << event.description().substr(0, kShown)
-         << (event.description().size() > kShown ? "..." : "") << "\n";
-  }
-  if (report.findings_size() > 0) text << words.findings << ":\n";
-  for (int i = 0; i < std::min(report.findings_size(), kFirstFindings); ++i) {
-    const auto& finding = report.findings(i);
-    text << "  " << finding.timestamp() << "  " << finding.computer() << "  [" << finding.level() << "] "
-         << (ja && !finding.title_ja().empty() ? finding.title_ja() : finding.title()) << "\n";
-    if (finding.source() == "host_check") {
-      text << "    " << finding.location() << ": " << finding.evidence() << "\n";
-      continue;
-    }
-    text << "    " << finding.channel() << " " << finding.event_id() << " record "
-         << finding.event_record_id() << " in " << finding.source_file() << "\n";
-    // Sorted by name so that the output is stable.
-    const std::map<std::string, std::string> fields(finding.key_fields().begin(), finding.key_fields().end());
-    for (const auto& [name, value] : fields) {
-      constexpr std::size_t kShownBytes = 160;  // one terminal line or two
-      text << "    " << name << ": " << value.substr(0, kShownBytes) << (value.size() > kShownBytes ? "..." : "")
-           << "\n";
-    }
-  }
-  if (report.findings_size() > kFirstFindings) {
-    text << "  ... " << (report.findings_size() - kFirstFindings) << " more findings (--format json)\n";
-  }
-  return text.str();
 }
 
 int ExitCodeForHuntError(const Status& status) {
@@ -547,14 +450,23 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     err << "kensa: " << json.error().message() << "\n";
     return kExitInternal;
   }
-  const std::string text = RenderHuntText(*report, options->lang);
-  out << (options->format == "json" ? *json + "\n" : text);
+  const auto lang = options->lang == "ja" ? report::Language::kJapanese : report::Language::kEnglish;
+  const std::string text = report::RenderHuntText(*report, lang);
+  const std::string html = report::RenderHuntHtml(*report, lang);
+  const std::string chosen = options->format == "json" ? *json + "\n" : options->format == "html" ? html : text;
+  if (options->output_file.empty()) {
+    out << chosen;
+  } else if (Status written = WriteFileAtomically(options->output_file, chosen); !written.ok()) {
+    err << "kensa: cannot write " << options->output_file << ": " << written.message() << "\n";
+    return kExitInternal;
+  }
   if (!options->out_dir.empty()) {
     std::error_code error;
     std::filesystem::create_directories(options->out_dir, error);
     Status written = error ? UnavailableError("cannot create " + options->out_dir + ": " + error.message())
                            : WriteFileAtomically(options->out_dir + "/hunt.json", *json + "\n");
     if (written.ok()) written = WriteFileAtomically(options->out_dir + "/hunt.txt", text);
+    if (written.ok()) written = WriteFileAtomically(options->out_dir + "/hunt.html", html);
     if (!written.ok()) {
       err << "kensa: cannot write reports: " << written.message() << "\n";
       return kExitInternal;

@@ -222,6 +222,15 @@ TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and w
   CHECK(result.out.find("    files/etc/ld.so.preload:1: /usr/lib/x86_64-linux-gnu/libsneaky.so\n") != std::string::npos);
   CHECK(result.out.find("timeline (first 15 of") != std::string::npos);
   CHECK(std::filesystem::exists(dir + "/report/hunt.json"));
+  CHECK(std::filesystem::exists(dir + "/report/hunt.html"));
+  const auto html = RunKensa({"hunt", archive, "--format", "html", "-o", dir + "/victim01.html"});
+  CHECK(html.code == kExitOk);
+  CHECK(html.out.empty());
+  auto page = ReadFileBounded(dir + "/victim01.html", 16 * 1024 * 1024);
+  REQUIRE(page.has_value());
+  const std::string page_text(page->begin(), page->end());
+  CHECK(page_text.find("<div class=\"badge\">COMPROMISED</div>") != std::string::npos);
+  CHECK(page_text.find("files/etc/ld.so.preload:1") != std::string::npos);
   const auto ja = RunKensa({"hunt", archive, "--lang", "ja"});
   CHECK(ja.code == kExitOk);
   CHECK(ja.out.find("判定: 侵害あり") != std::string::npos);
@@ -306,7 +315,7 @@ TEST_CASE("kensa hunt exits with triage's codes for a missing path, a folder wit
   auto bad_rules = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir + "/no_such_rules"});
   CHECK(bad_rules.code == kExitRules);
   CHECK(bad_rules.err.find("cannot load Sigma rules") != std::string::npos);
-  CHECK(RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir, "--format", "html"}).code == kExitUsage);
+  CHECK(RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir, "--format", "pdf"}).code == kExitUsage);
   CHECK(RunKensa({"help"}).out.find("hunt PATH") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -201,6 +202,90 @@ struct GatewayServer::Impl {
     SendMessage(res, 202, response);
   }
 
+  // POST /api/v1/collections: a collector's archive, multipart like samples (the collectors'
+  // --upload sends part `file`, and `case_id`, which the manifest repeats and so is not kept).
+  void SubmitCollection(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
+    if (!req.is_multipart_form_data()) {
+      SendError(res, 400, "send the collection as multipart/form-data with a part named 'file'");
+      return;
+    }
+    if (!req.has_file("file")) {
+      SendError(res, 400, "the multipart body has no part named 'file'");
+      return;
+    }
+    const auto file = req.get_file_value("file");
+    if (file.content.empty()) {
+      SendError(res, 400, "the collection is empty");
+      return;
+    }
+    if (file.content.size() > options.max_collection_bytes) {
+      SendError(res, 413, "the collection is " + std::to_string(file.content.size()) +
+                              " bytes, over the limit of " + std::to_string(options.max_collection_bytes));
+      return;
+    }
+    const auto priority = ParsePriority(req.has_file("priority") ? req.get_file_value("priority").content
+                                                                 : req.get_param_value("priority"));
+    if (!priority) {
+      SendError(res, 400, "priority must be p1, p2, p3 or p4");
+      return;
+    }
+    api::v1::SubmitCollectionRequest metadata;
+    auto* meta = metadata.mutable_metadata();
+    meta->set_tenant(principal.tenant);
+    meta->set_submitted_by(principal.name);
+    meta->set_file_name(file.filename);
+    meta->set_priority(*priority);
+
+    grpc::ClientContext context;
+    SetDeadline(context, options.submit_deadline_seconds);
+    api::v1::SubmitCollectionResponse response;
+    auto writer = intake->SubmitCollection(&context, &response);
+    bool written = writer->Write(metadata);
+    for (std::size_t offset = 0; written && offset < file.content.size(); offset += kUploadChunkBytes) {
+      api::v1::SubmitCollectionRequest chunk;
+      chunk.set_chunk(file.content.substr(offset, kUploadChunkBytes));
+      written = writer->Write(chunk);
+    }
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    if (!status.ok()) {
+      SendGrpcError(res, status);
+      return;
+    }
+    res.set_header("Location", "/api/v1/collections/" + response.collection().id());
+    SendMessage(res, 202, response);
+  }
+
+  void CollectionStatus(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
+    api::v1::CollectionStatusRequest request;
+    request.set_tenant(principal.tenant);
+    request.set_collection_id(req.matches[1]);
+    api::v1::CollectionStatusResponse response;
+    grpc::ClientContext context;
+    SetDeadline(context, options.call_deadline_seconds);
+    const grpc::Status status = intake->CollectionStatus(&context, request, &response);
+    if (!status.ok()) return SendGrpcError(res, status);
+    SendMessage(res, 200, response);
+  }
+
+  void CollectionReport(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
+    api::v1::GetReportRequest request;
+    request.set_tenant(principal.tenant);
+    request.set_submission_id(req.matches[1]);
+    request.set_format(req.has_param("format") ? req.get_param_value("format") : "json");
+    request.set_language(req.has_param("lang") ? req.get_param_value("lang") : "en");
+    api::v1::GetCollectionReportResponse response;
+    grpc::ClientContext context;
+    SetDeadline(context, options.call_deadline_seconds);
+    const grpc::Status status = reports->GetCollectionReport(&context, request, &response);
+    if (!status.ok()) return SendGrpcError(res, status);
+    res.status = 200;
+    if (request.format() == "html") {
+      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    }
+    res.set_content(response.rendered(), response.content_type().c_str());
+  }
+
   void Status(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
     api::v1::StatusRequest request;
     request.set_tenant(principal.tenant);
@@ -290,7 +375,11 @@ Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayOptions
   impl->metrics = metrics;
   Impl* self = impl.get();
   auto& server = impl->server;
-  server.set_payload_max_length(options.max_upload_bytes + kMultipartOverheadBytes);
+  // httplib has one body limit for the server, so it is the larger of the two; each route checks
+  // its own limit on the file it received (a sample body may thus be read up to the collection
+  // limit before it is refused).
+  server.set_payload_max_length(std::max(options.max_upload_bytes, options.max_collection_bytes) +
+                                kMultipartOverheadBytes);
   // httplib answers some errors itself (413 for an oversized body, 404 for unknown paths) with
   // an empty body; give those a JSON message like every other error.
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -314,6 +403,15 @@ Result<std::unique_ptr<GatewayServer>> GatewayServer::Start(const GatewayOptions
   server.Get(R"(/api/v1/submissions/([0-9a-f-]{1,100})/report)",
              self->Route("/api/v1/submissions/{id}/report", false,
                          [self](auto& p, auto& q, auto& r) { self->Report(p, q, r); }));
+  server.Post("/api/v1/collections", self->Route("/api/v1/collections", true, [self](auto& p, auto& q, auto& r) {
+    self->SubmitCollection(p, q, r);
+  }));
+  server.Get(R"(/api/v1/collections/([0-9a-f-]{1,100}))",
+             self->Route("/api/v1/collections/{id}", false,
+                         [self](auto& p, auto& q, auto& r) { self->CollectionStatus(p, q, r); }));
+  server.Get(R"(/api/v1/collections/([0-9a-f-]{1,100})/report)",
+             self->Route("/api/v1/collections/{id}/report", false,
+                         [self](auto& p, auto& q, auto& r) { self->CollectionReport(p, q, r); }));
   server.Get(R"(/api/v1/samples/([0-9a-fA-F]{1,128}))",
              self->Route("/api/v1/samples/{sha256}", false, [self](auto& p, auto& q, auto& r) { self->Sample(p, q, r); }));
 

@@ -21,6 +21,8 @@ struct GatewayOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0 = pick a free port
   std::uint64_t max_upload_bytes = 256ull << 20;
+  // Host collections (POST /api/v1/collections) may be larger than samples.
+  std::uint64_t max_collection_bytes = 1ull << 30;
   // Deadline of one upload to intake, and of any other call.
   int submit_deadline_seconds = 120;
   int call_deadline_seconds = 15;

@@ -18,10 +18,13 @@ constexpr std::uint32_t kMaxListLimit = 500;
 
 }  // namespace
 
-Result<sample::v1::Submission> IntakeService::LoadOwned(const std::string& tenant, const std::string& id) {
+Result<sample::v1::Submission> IntakeService::LoadOwned(const std::string& tenant, const std::string& id,
+                                                        bool collection) {
   if (tenant.empty()) return PermissionDeniedError("request names no tenant");
   KENSA_ASSIGN_OR_RETURN(auto submission, orchestrator_.LoadSubmission(id));
-  if (!submission || submission->tenant() != tenant) return NotFoundError("no submission " + id);
+  if (!submission || submission->tenant() != tenant || pipeline::IsCollection(*submission) != collection) {
+    return NotFoundError(std::string(collection ? "no collection " : "no submission ") + id);
+  }
   return std::move(*submission);
 }
 
@@ -75,6 +78,89 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*, grpc::ServerReader<api:
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(2000));
   }
+}
+
+namespace {
+
+// Collections come as the collectors write them: zip (Windows) or gzip-compressed tar (Linux).
+bool LooksLikeCollectionArchive(const Bytes& data) {
+  const bool zip = data.size() >= 4 && data[0] == 'P' && data[1] == 'K' && data[2] == 3 && data[3] == 4;
+  const bool gzip = data.size() >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+  return zip || gzip;
+}
+
+}  // namespace
+
+grpc::Status IntakeService::SubmitCollection(grpc::ServerContext*,
+                                             grpc::ServerReader<api::v1::SubmitCollectionRequest>* reader,
+                                             api::v1::SubmitCollectionResponse* response) {
+  api::v1::SubmitCollectionRequest part;
+  if (!reader->Read(&part) || !part.has_metadata()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "the first message of SubmitCollection must carry the metadata"};
+  }
+  const api::v1::SubmitCollectionMetadata metadata = part.metadata();
+  if (metadata.tenant().empty()) return {grpc::StatusCode::PERMISSION_DENIED, "collection names no tenant"};
+  Bytes data;
+  while (reader->Read(&part)) {
+    if (!part.has_chunk()) return {grpc::StatusCode::INVALID_ARGUMENT, "metadata may only come first"};
+    if (data.size() + part.chunk().size() > options_.max_collection_bytes) {
+      if (metrics_) metrics_->Rejected();
+      return {grpc::StatusCode::RESOURCE_EXHAUSTED,
+              "the collection is over the upload limit of " + std::to_string(options_.max_collection_bytes) + " bytes"};
+    }
+    data.insert(data.end(), part.chunk().begin(), part.chunk().end());
+  }
+  if (data.empty()) return {grpc::StatusCode::INVALID_ARGUMENT, "the collection is empty"};
+  if (!LooksLikeCollectionArchive(data)) {
+    if (metrics_) metrics_->Rejected();
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "not a collection archive: expected the zip or tar.gz a Kensa collector writes (docs/collection-format.md)"};
+  }
+
+  pipeline::CollectionRequest request;
+  request.submission_id = pipeline::NewSubmissionId();
+  request.tenant = metadata.tenant();
+  request.file_name = metadata.file_name();
+  request.priority = metadata.priority();
+  // Retried with the same id while Redis or NATS restarts, as Submit does.
+  const auto deadline = std::chrono::steady_clock::now() + options_.retry_for;
+  auto delay = std::chrono::milliseconds(100);
+  while (true) {
+    auto admitted = orchestrator_.AdmitCollection(request, data);
+    if (admitted) {
+      if (metrics_) metrics_->Admitted(false, data.size());
+      *response->mutable_collection() = *admitted;
+      spdlog::info("collection={} sha256={} tenant={} by={} size={} admitted", admitted->id(),
+                   admitted->sample().hashes().sha256(), metadata.tenant(), metadata.submitted_by(), data.size());
+      return grpc::Status::OK;
+    }
+    if (admitted.error().code() != StatusCode::kUnavailable || std::chrono::steady_clock::now() >= deadline) {
+      spdlog::error("collection={} not admitted: {}", request.submission_id, admitted.error().message());
+      if (metrics_) metrics_->Rejected();
+      return ToGrpcStatus(admitted.error());
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(2000));
+  }
+}
+
+grpc::Status IntakeService::CollectionStatus(grpc::ServerContext*, const api::v1::CollectionStatusRequest* request,
+                                             api::v1::CollectionStatusResponse* response) {
+  auto collection = LoadOwned(request->tenant(), request->collection_id(), true);
+  if (!collection) return ToGrpcStatus(collection.error());
+  if (collection->state() == sample::v1::SUBMISSION_STATE_DONE) {
+    auto stored = store_.GetReport(collection->id());
+    if (!stored) return ToGrpcStatus(stored.error());
+    forensics::v1::HuntReport report;
+    if (*stored && report.ParseFromString(**stored)) {
+      response->set_report_ready(true);
+      response->set_verdict(report.verdict());
+      response->set_verdict_reason(report.verdict_reason());
+      response->set_findings(static_cast<std::uint32_t>(report.findings_size()));
+    }
+  }
+  *response->mutable_collection() = std::move(*collection);
+  return grpc::Status::OK;
 }
 
 grpc::Status IntakeService::Status(grpc::ServerContext*, const api::v1::StatusRequest* request,

@@ -15,6 +15,8 @@ namespace kensa::intake {
 
 struct IntakeOptions {
   std::uint64_t max_upload_bytes = 256ull << 20;
+  // Host collections (SubmitCollection) are larger: event logs and hives.
+  std::uint64_t max_collection_bytes = 1ull << 30;
   // How long an admission is retried while Redis or NATS is unavailable (a restart).
   std::chrono::milliseconds retry_for{30000};
 };
@@ -33,11 +35,22 @@ class IntakeService final : public api::v1::Intake::Service {
                     api::v1::ListResponse* response) override;
   grpc::Status LookupSample(grpc::ServerContext* context, const api::v1::LookupSampleRequest* request,
                             api::v1::LookupSampleResponse* response) override;
+  // A host collection archive (zip or tar.gz, docs/collection-format.md) for the forensic stage.
+  // Only the container's magic bytes are checked here: the archive is opened by the isolated
+  // hunt, never in intake. INVALID_ARGUMENT for an empty upload or one that is neither zip nor
+  // gzip; RESOURCE_EXHAUSTED over max_collection_bytes.
+  grpc::Status SubmitCollection(grpc::ServerContext* context,
+                                grpc::ServerReader<api::v1::SubmitCollectionRequest>* reader,
+                                api::v1::SubmitCollectionResponse* response) override;
+  // The collection's state; with the verdict once its hunt report is stored.
+  grpc::Status CollectionStatus(grpc::ServerContext* context, const api::v1::CollectionStatusRequest* request,
+                                api::v1::CollectionStatusResponse* response) override;
 
  private:
-  // The submission when it exists and belongs to `tenant`; NotFound otherwise, so that ids of
-  // other tenants are indistinguishable from ids that do not exist.
-  Result<sample::v1::Submission> LoadOwned(const std::string& tenant, const std::string& id);
+  // The submission when it exists, belongs to `tenant` and is a collection (or a sample, when
+  // `collection` is false); NotFound otherwise, so that ids of other tenants are
+  // indistinguishable from ids that do not exist.
+  Result<sample::v1::Submission> LoadOwned(const std::string& tenant, const std::string& id, bool collection = false);
 
   pipeline::Orchestrator& orchestrator_;
   store::StateStore& store_;

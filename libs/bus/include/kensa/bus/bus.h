@@ -7,6 +7,7 @@
 //   kensa.task.<stage>.p1 .. p4   work, one durable consumer per stage and priority
 //   kensa.task.dead               tasks that kept failing, with the reason (DeadLetter)
 //   kensa.event.submission.<state>, kensa.event.report.ready   events (SubmissionEvent)
+//   kensa.event.collection.<state>  events of host collections (SubmissionEvent)
 //
 // Delivery is at least once: a task is delivered again until it is acked, so every stage must
 // be idempotent (docs/pipeline.md, "Idempotency").
@@ -32,6 +33,8 @@ std::string TaskSubject(const std::string& stage, int priority);
 inline constexpr const char* kDeadLetterSubject = "kensa.task.dead";
 // "kensa.event.submission.done" for state "done".
 std::string SubmissionEventSubject(const std::string& state);
+// "kensa.event.collection.done" for state "done": the events of host collections.
+std::string CollectionEventSubject(const std::string& state);
 inline constexpr const char* kReportReadySubject = "kensa.event.report.ready";
 
 // One delivered task. Exactly one of Ack, Nak or Term should be called; a delivery dropped

@@ -82,6 +82,12 @@ Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const 
                                                  const HostCheckRules& checks, const HuntConfig& config,
                                                  const CollectionSweeps& sweeps = {});
 
+// The same over a collection already opened (forensic-ingest opens the archive's bytes from
+// the blob store with collection::Collection::OpenArchive).
+Result<forensics::v1::HuntReport> HuntCollection(const collection::Collection& collection,
+                                                 const HuntRules* sigma_rules, const HostCheckRules& checks,
+                                                 const HuntConfig& config, const CollectionSweeps& sweeps = {});
+
 // "T1003.001" from "attack.t1003.001"; empty when the tag is not an ATT&CK technique.
 std::string AttackTechniqueFromTag(const std::string& tag);
 

@@ -80,6 +80,14 @@ class CompoundFile {
   Result<Bytes> ReadEntry(const DirectoryEntry& entry,
                           std::vector<analysis::v1::Anomaly>* anomalies = nullptr) const;
 
+  // A copy of the whole file with the bytes of the stream at `path` overwritten by `contents`,
+  // sector by sector where the stream lies (FAT or mini stream); everything else, including
+  // any malformation, stays byte for byte. This is how a decrypted stream is put back
+  // ([MS-OFFCRYPTO] 2.3.7: an encrypted BIFF8 Workbook keeps its size) without rewriting the
+  // container. InvalidArgument when `contents` is not exactly as long as ReadEntry's result
+  // for that stream or its chain cannot be followed that far; NotFound when no such stream.
+  Result<Bytes> WithStreamContents(std::string_view path, ByteSpan contents) const;
+
  private:
   CompoundFile() = default;
 

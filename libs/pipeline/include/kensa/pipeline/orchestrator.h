@@ -27,6 +27,8 @@ namespace kensa::pipeline {
 
 inline constexpr const char* kStaticStage = "static";
 inline constexpr const char* kReportStage = "report";
+// Host collections (docs/collection-format.md) have one stage: the compromise hunt.
+inline constexpr const char* kForensicStage = "forensic";
 
 struct PipelineLimits {
   // Archives in archives in documents: deeper than this is an evasion, not content.
@@ -37,6 +39,8 @@ struct PipelineLimits {
   std::uint32_t max_tree_nodes = 1024;
   // Largest sample accepted and read back from the blob store.
   std::uint64_t max_sample_bytes = 256ull << 20;
+  // Largest host collection accepted and read back: event logs and hives make them large.
+  std::uint64_t max_collection_bytes = 1ull << 30;
 };
 
 // What a submitter says about a new sample.
@@ -49,6 +53,15 @@ struct RootRequest {
   sample::v1::Priority priority = sample::v1::PRIORITY_P3;
   bool reanalyze = false;
   std::vector<std::string> passwords;
+};
+
+// What a submitter says about a new host collection.
+struct CollectionRequest {
+  // As RootRequest::submission_id: empty makes a new id; a retry passes its first attempt's.
+  std::string submission_id;
+  std::string tenant;
+  std::string file_name;
+  sample::v1::Priority priority = sample::v1::PRIORITY_P3;
 };
 
 struct Admission {
@@ -67,6 +80,12 @@ class Orchestrator {
   // reanalysis was not asked for, records the submission as done with a copy of that report.
   Result<Admission> AdmitRoot(const RootRequest& request, ByteSpan data);
 
+  // Stores a host collection's archive, records it as a submission of kind COLLECTION (a tree
+  // of one node, so that failing it works as for samples) and queues the forensic stage. Not
+  // deduplicated: the same archive hunted again later may meet newer rules or indicators.
+  // Collections are not listed in the tenant's sample index.
+  Result<sample::v1::Submission> AdmitCollection(const CollectionRequest& request, ByteSpan data);
+
   // Adds a file found inside `parent` to the tree and queues its first stage. `index` is the
   // child's position in the parent's result; with the parent id it makes the child id, so a
   // repeated call admits the same child once. Returns false when a limit kept it out.
@@ -81,8 +100,10 @@ class Orchestrator {
   // tree finish without it (the report lists the child as failed).
   Status FailNode(sample::v1::Submission node, const std::string& reason);
 
-  // Moves a submission to `state`, stores it and publishes kensa.event.submission.<state>.
-  Status SetState(sample::v1::Submission& submission, sample::v1::SubmissionState state);
+  // Moves a submission to `state`, stores it and publishes kensa.event.submission.<state>
+  // (kensa.event.collection.<state> for collections); `level` goes into the event.
+  Status SetState(sample::v1::Submission& submission, sample::v1::SubmissionState state,
+                  const std::string& level = "");
 
   Result<std::optional<sample::v1::Submission>> LoadSubmission(const std::string& id);
   Status StoreSubmission(const sample::v1::Submission& submission);
@@ -109,5 +130,7 @@ class Orchestrator {
 std::string StateName(sample::v1::SubmissionState state);
 // A new random submission id (32 lower-case hex digits).
 std::string NewSubmissionId();
+// True for submissions of kind COLLECTION; UNSPECIFIED (records older than kinds) is a sample.
+bool IsCollection(const sample::v1::Submission& submission);
 
 }  // namespace kensa::pipeline

@@ -10,6 +10,7 @@
 #include "kensa/analysis/v1/static_result.pb.h"
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
+#include "kensa/forensics/v1/hunt.pb.h"
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/pipeline/v1/task.pb.h"
 #include "kensa/report/v1/report.pb.h"
@@ -63,6 +64,28 @@ class ReportStage {
   Orchestrator& orchestrator_;
   const scoring::ScoringModel& model_;
 };
+
+// Hunts one host collection's archive bytes (libs/hunt). Errors fail the collection with the
+// message as the reason, except Unavailable, which means "try again later".
+using HuntFunction =
+    std::function<Result<forensics::v1::HuntReport>(ByteSpan archive, const sample::v1::Submission& collection)>;
+
+class ForensicStage {
+ public:
+  ForensicStage(Orchestrator& orchestrator, HuntFunction hunt)
+      : orchestrator_(orchestrator), hunt_(std::move(hunt)) {}
+  // Hunts the task's collection (or reuses the stored hunt of the same archive under the same
+  // rules), stores the HuntReport as the collection's report, marks it done and publishes
+  // kensa.event.collection.done with the verdict as the level.
+  Status Run(const pipeline::v1::Task& task);
+
+ private:
+  Orchestrator& orchestrator_;
+  HuntFunction hunt_;
+};
+
+// "compromised", "suspicious", "no_evidence": the verdict's word in events and the REST API.
+std::string HuntVerdictCode(forensics::v1::HuntVerdict verdict);
 
 // Builds the report of a finished tree: the root's result, every child's, and one verdict over
 // the signatures of all of them (a signature found in several files counts once, at its

@@ -31,6 +31,11 @@ struct ServiceConfig {
   // YAML file of API keys (gateway): docs/api.md.
   std::string api_keys_file;
   std::uint64_t max_upload_bytes = 256ull << 20;
+  // Largest host collection archive accepted (gateway, intake) and hunted (forensic-ingest).
+  std::uint64_t max_collection_bytes = 1ull << 30;
+  // Sigma rule folders hunted besides <rules_dir>/sigma (forensic-ingest), e.g. a SigmaHQ
+  // checkout; in YAML, environment and flags one string with the folders separated by ':'.
+  std::vector<std::string> sigma_rules_dirs;
   // Worker threads of a stage service.
   int concurrency = 1;
   // Name of this replica in logs (defaults to the host name).

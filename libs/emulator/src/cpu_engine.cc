@@ -1,0 +1,246 @@
+// The unicorn adapter: the one file that includes <unicorn/unicorn.h>.
+#include "cpu_engine.h"
+
+#include <unicorn/unicorn.h>
+
+#include <array>
+#include <cstring>
+#include <string>
+
+namespace kensa::emulator::internal {
+namespace {
+
+uc_engine* Uc(void* p) { return static_cast<uc_engine*>(p); }
+
+std::string UcError(uc_err err) { return uc_strerror(err); }
+
+int RegId(Arch arch, Reg reg) {
+  const bool x64 = arch == Arch::kX64;
+  switch (reg) {
+    case Reg::kAx: return x64 ? UC_X86_REG_RAX : UC_X86_REG_EAX;
+    case Reg::kBx: return x64 ? UC_X86_REG_RBX : UC_X86_REG_EBX;
+    case Reg::kCx: return x64 ? UC_X86_REG_RCX : UC_X86_REG_ECX;
+    case Reg::kDx: return x64 ? UC_X86_REG_RDX : UC_X86_REG_EDX;
+    case Reg::kSi: return x64 ? UC_X86_REG_RSI : UC_X86_REG_ESI;
+    case Reg::kDi: return x64 ? UC_X86_REG_RDI : UC_X86_REG_EDI;
+    case Reg::kBp: return x64 ? UC_X86_REG_RBP : UC_X86_REG_EBP;
+    case Reg::kSp: return x64 ? UC_X86_REG_RSP : UC_X86_REG_ESP;
+    case Reg::kIp: return x64 ? UC_X86_REG_RIP : UC_X86_REG_EIP;
+    case Reg::kR8: return UC_X86_REG_R8;
+    case Reg::kR9: return UC_X86_REG_R9;
+    case Reg::kFlags: return x64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS;
+  }
+  return UC_X86_REG_INVALID;
+}
+
+// One 8-byte segment descriptor (Intel SDM vol. 3, 3.4.5): base, limit in 4 KiB units, access
+// byte (present, DPL, type) and flags (granularity, 32-bit).
+std::uint64_t SegmentDescriptor(std::uint32_t base, std::uint32_t limit_pages, std::uint8_t access,
+                                std::uint8_t flags) {
+  std::uint64_t d = 0;
+  d |= limit_pages & 0xFFFFu;
+  d |= static_cast<std::uint64_t>(base & 0xFFFFFFu) << 16;
+  d |= static_cast<std::uint64_t>(access) << 40;
+  d |= static_cast<std::uint64_t>((limit_pages >> 16) & 0xFu) << 48;
+  d |= static_cast<std::uint64_t>(flags & 0xFu) << 52;
+  d |= static_cast<std::uint64_t>((base >> 24) & 0xFFu) << 56;
+  return d;
+}
+
+}  // namespace
+
+struct CpuEngine::Hooks {
+  CodeHook code;
+  BlockHook block;
+  FaultHook fault;
+  InterruptHook interrupt;
+  uc_hook code_handle = 0;
+  uc_hook block_handle = 0;
+  uc_hook fault_handle = 0;
+  uc_hook interrupt_handle = 0;
+};
+
+class CpuEngine::Context {
+ public:
+  explicit Context(uc_context* c) : context(c) {}
+  ~Context() { uc_context_free(context); }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+  uc_context* context;
+};
+
+namespace {
+
+void OnCode(uc_engine*, std::uint64_t address, std::uint32_t, void* user) {
+  static_cast<CpuEngine::CodeHook*>(user)->operator()(address);
+}
+void OnBlock(uc_engine*, std::uint64_t address, std::uint32_t, void* user) {
+  static_cast<CpuEngine::BlockHook*>(user)->operator()(address);
+}
+bool OnFault(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t,
+             void* user) {
+  MemoryFault kind = MemoryFault::kRead;
+  bool unmapped = false;
+  switch (type) {
+    case UC_MEM_READ_UNMAPPED: unmapped = true; break;
+    case UC_MEM_WRITE_UNMAPPED: kind = MemoryFault::kWrite; unmapped = true; break;
+    case UC_MEM_FETCH_UNMAPPED: kind = MemoryFault::kFetch; unmapped = true; break;
+    case UC_MEM_WRITE_PROT: kind = MemoryFault::kWrite; break;
+    case UC_MEM_FETCH_PROT: kind = MemoryFault::kFetch; break;
+    default: break;
+  }
+  return static_cast<CpuEngine::FaultHook*>(user)->operator()(kind, unmapped, address, size);
+}
+void OnInterrupt(uc_engine*, std::uint32_t number, void* user) {
+  static_cast<CpuEngine::InterruptHook*>(user)->operator()(number);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<CpuEngine>> CpuEngine::Create(Arch arch) {
+  std::unique_ptr<CpuEngine> engine(new CpuEngine(arch));
+  uc_engine* uc = nullptr;
+  uc_err err = uc_open(UC_ARCH_X86, arch == Arch::kX64 ? UC_MODE_64 : UC_MODE_32, &uc);
+  if (err != UC_ERR_OK) return InternalError("unicorn uc_open failed: " + UcError(err));
+  engine->uc_ = uc;
+  engine->hooks_ = std::make_unique<Hooks>();
+  return engine;
+}
+
+CpuEngine::CpuEngine(Arch arch) : arch_(arch) {}
+
+CpuEngine::~CpuEngine() {
+  if (uc_ != nullptr) uc_close(Uc(uc_));
+}
+
+Status CpuEngine::Map(std::uint64_t address, std::uint64_t size, std::uint32_t prot) {
+  uc_err err = uc_mem_map(Uc(uc_), address, size, prot);
+  if (err != UC_ERR_OK) {
+    return InternalError("map of " + std::to_string(size) + " bytes at " +
+                         std::to_string(address) + " failed: " + UcError(err));
+  }
+  return Status::Ok();
+}
+
+Status CpuEngine::Unmap(std::uint64_t address, std::uint64_t size) {
+  uc_err err = uc_mem_unmap(Uc(uc_), address, size);
+  if (err != UC_ERR_OK) return InternalError("unmap failed: " + UcError(err));
+  return Status::Ok();
+}
+
+Status CpuEngine::Protect(std::uint64_t address, std::uint64_t size, std::uint32_t prot) {
+  uc_err err = uc_mem_protect(Uc(uc_), address, size, prot);
+  if (err != UC_ERR_OK) return InternalError("protect failed: " + UcError(err));
+  return Status::Ok();
+}
+
+bool CpuEngine::Read(std::uint64_t address, void* out, std::size_t size) const {
+  if (size == 0) return true;
+  return uc_mem_read(Uc(uc_), address, out, size) == UC_ERR_OK;
+}
+
+bool CpuEngine::Write(std::uint64_t address, const void* data, std::size_t size) {
+  if (size == 0) return true;
+  return uc_mem_write(Uc(uc_), address, data, size) == UC_ERR_OK;
+}
+
+std::uint64_t CpuEngine::ReadReg(Reg reg) const {
+  std::uint64_t value = 0;
+  uc_reg_read(Uc(uc_), RegId(arch_, reg), &value);
+  if (arch_ == Arch::kX86) value &= 0xFFFFFFFFu;
+  return value;
+}
+
+void CpuEngine::WriteReg(Reg reg, std::uint64_t value) {
+  if (arch_ == Arch::kX86) value &= 0xFFFFFFFFu;
+  uc_reg_write(Uc(uc_), RegId(arch_, reg), &value);
+}
+
+Status CpuEngine::SetupThreadSegment(std::uint64_t gdt_address, std::uint64_t teb) {
+  if (arch_ == Arch::kX64) {
+    // unicorn honours GS_BASE on x86-64 (checked by a regression test).
+    uc_err err = uc_reg_write(Uc(uc_), UC_X86_REG_GS_BASE, &teb);
+    if (err != UC_ERR_OK) return InternalError("GS base write failed: " + UcError(err));
+    return Status::Ok();
+  }
+  // Windows' own layout: 0x1B ring-3 code, 0x23 ring-3 data, 0x3B the TEB segment. unicorn runs
+  // the guest at CPL 0, which may load any of them into FS.
+  std::array<std::uint64_t, 8> gdt{};
+  gdt[1] = SegmentDescriptor(0, 0xFFFFF, 0x9A, 0xC);  // ring-0 code
+  gdt[2] = SegmentDescriptor(0, 0xFFFFF, 0x92, 0xC);  // ring-0 data
+  gdt[3] = SegmentDescriptor(0, 0xFFFFF, 0xFA, 0xC);  // ring-3 code
+  gdt[4] = SegmentDescriptor(0, 0xFFFFF, 0xF2, 0xC);  // ring-3 data
+  gdt[7] = SegmentDescriptor(static_cast<std::uint32_t>(teb), 0xF, 0xF2, 0xC);  // FS -> TEB
+  if (!Write(gdt_address, gdt.data(), sizeof(gdt))) {
+    return InternalError("GDT write failed (page not mapped)");
+  }
+  uc_x86_mmr gdtr{};
+  gdtr.base = gdt_address;
+  gdtr.limit = static_cast<std::uint32_t>(sizeof(gdt) - 1);
+  uc_err err = uc_reg_write(Uc(uc_), UC_X86_REG_GDTR, &gdtr);
+  if (err != UC_ERR_OK) return InternalError("GDTR write failed: " + UcError(err));
+  std::uint32_t fs = 0x3B;
+  err = uc_reg_write(Uc(uc_), UC_X86_REG_FS, &fs);
+  if (err != UC_ERR_OK) return InternalError("FS load failed: " + UcError(err));
+  // unicorn's initial SS is a 16-bit segment once the GDT is loaded (pushes wrap at 64 KiB):
+  // load the flat 32-bit ring-0 data segment, which CPL 0 requires for SS.
+  std::uint32_t ss = 0x10;
+  err = uc_reg_write(Uc(uc_), UC_X86_REG_SS, &ss);
+  if (err != UC_ERR_OK) return InternalError("SS load failed: " + UcError(err));
+  return Status::Ok();
+}
+
+void CpuEngine::SetCodeHook(CodeHook hook) {
+  hooks_->code = std::move(hook);
+  if (hooks_->code_handle == 0) {
+    uc_hook_add(Uc(uc_), &hooks_->code_handle, UC_HOOK_CODE,
+                reinterpret_cast<void*>(&OnCode), &hooks_->code, 1, 0);
+  }
+}
+
+void CpuEngine::SetBlockHook(BlockHook hook) {
+  hooks_->block = std::move(hook);
+  if (hooks_->block_handle == 0) {
+    uc_hook_add(Uc(uc_), &hooks_->block_handle, UC_HOOK_BLOCK,
+                reinterpret_cast<void*>(&OnBlock), &hooks_->block, 1, 0);
+  }
+}
+
+void CpuEngine::SetFaultHook(FaultHook hook) {
+  hooks_->fault = std::move(hook);
+  if (hooks_->fault_handle == 0) {
+    uc_hook_add(Uc(uc_), &hooks_->fault_handle, UC_HOOK_MEM_INVALID,
+                reinterpret_cast<void*>(&OnFault), &hooks_->fault, 1, 0);
+  }
+}
+
+void CpuEngine::SetInterruptHook(InterruptHook hook) {
+  hooks_->interrupt = std::move(hook);
+  if (hooks_->interrupt_handle == 0) {
+    uc_hook_add(Uc(uc_), &hooks_->interrupt_handle, UC_HOOK_INTR,
+                reinterpret_cast<void*>(&OnInterrupt), &hooks_->interrupt, 1, 0);
+  }
+}
+
+Status CpuEngine::Run(std::uint64_t pc, std::uint64_t timeout_us) {
+  // `until` is an address never executed; the run ends by Stop(), a fault or the timeout.
+  uc_err err = uc_emu_start(Uc(uc_), pc, 0xFFFFFFFFFFFFF000ull, timeout_us, 0);
+  if (err != UC_ERR_OK) return InternalError(UcError(err));
+  return Status::Ok();
+}
+
+void CpuEngine::Stop() { uc_emu_stop(Uc(uc_)); }
+
+std::shared_ptr<CpuEngine::Context> CpuEngine::SaveContext() {
+  uc_context* context = nullptr;
+  if (uc_context_alloc(Uc(uc_), &context) != UC_ERR_OK) return nullptr;
+  auto saved = std::make_shared<Context>(context);
+  uc_context_save(Uc(uc_), context);
+  return saved;
+}
+
+void CpuEngine::RestoreContext(const Context& context) {
+  uc_context_restore(Uc(uc_), context.context);
+}
+
+}  // namespace kensa::emulator::internal

@@ -1,0 +1,95 @@
+#pragma once
+// Internal: the CPU under the emulator, a thin RAII wrapper over unicorn 2.0.1 (the only place
+// that includes <unicorn/unicorn.h>, in cpu_engine.cc). It speaks Kensa's types: addresses are
+// uint64_t, failures are Status, hooks are std::function.
+//
+// unicorn 2.0.1 quirks this wrapper and its callers work around (each has a regression test
+// in tests/cpu_engine_test.cc):
+// - x86-32: writing the FS base register is accepted and ignored; SetupFlatGdt builds a GDT with
+//   an FS descriptor based at the TEB, as Windows does.
+// - Calling Stop() in the same hook invocation that rewrote the program counter is unreliable
+//   (unicorn #1579); callers set a flag and stop from the next instruction's hook.
+// - A global memory-write hook corrupts EFLAGS (unicorn #1911): none is installed.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "kensa/core/status.h"
+
+namespace kensa::emulator::internal {
+
+enum class Arch { kX86, kX64 };
+
+// Registers by their 64-bit names; on x86 the 32-bit register of the same name is used.
+enum class Reg { kAx, kBx, kCx, kDx, kSi, kDi, kBp, kSp, kIp, kR8, kR9, kFlags };
+
+// Page protections as the engine knows them (bit values of unicorn's UC_PROT_*).
+inline constexpr std::uint32_t kProtRead = 1;
+inline constexpr std::uint32_t kProtWrite = 2;
+inline constexpr std::uint32_t kProtExec = 4;
+inline constexpr std::uint32_t kProtAll = 7;
+
+inline constexpr std::uint64_t kPageSize = 0x1000;
+
+enum class MemoryFault { kRead, kWrite, kFetch };
+
+class CpuEngine {
+ public:
+  // Called before each instruction executes.
+  using CodeHook = std::function<void(std::uint64_t address)>;
+  // Called at the start of each translated basic block.
+  using BlockHook = std::function<void(std::uint64_t address)>;
+  // Called on an access to unmapped or protected memory; return true when the handler made the
+  // access valid (the engine retries it), false to end emulation with the fault.
+  using FaultHook =
+      std::function<bool(MemoryFault kind, bool unmapped, std::uint64_t address, int size)>;
+  // Called on a CPU exception or interrupt (int3 = 3, divide error = 0, invalid opcode = 6).
+  using InterruptHook = std::function<void(std::uint32_t number)>;
+
+  static Result<std::unique_ptr<CpuEngine>> Create(Arch arch);
+  ~CpuEngine();
+  CpuEngine(const CpuEngine&) = delete;
+  CpuEngine& operator=(const CpuEngine&) = delete;
+
+  Arch arch() const { return arch_; }
+
+  Status Map(std::uint64_t address, std::uint64_t size, std::uint32_t prot);
+  Status Unmap(std::uint64_t address, std::uint64_t size);
+  Status Protect(std::uint64_t address, std::uint64_t size, std::uint32_t prot);
+  bool Read(std::uint64_t address, void* out, std::size_t size) const;
+  bool Write(std::uint64_t address, const void* data, std::size_t size);
+
+  std::uint64_t ReadReg(Reg reg) const;
+  void WriteReg(Reg reg, std::uint64_t value);
+
+  // x86-32: a flat GDT at `gdt_address` (one page, mapped by the caller) with code, data and an
+  // FS segment based at `fs_base`, and the segment registers loaded. x64: GS base = `fs_base`
+  // (the TEB), which unicorn honours.
+  Status SetupThreadSegment(std::uint64_t gdt_address, std::uint64_t teb);
+
+  void SetCodeHook(CodeHook hook);
+  void SetBlockHook(BlockHook hook);
+  void SetFaultHook(FaultHook hook);
+  void SetInterruptHook(InterruptHook hook);
+
+  // Runs from `pc` until Stop(), a fault, or `timeout_us` (0 = none). An error status carries
+  // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)").
+  Status Run(std::uint64_t pc, std::uint64_t timeout_us);
+  void Stop();
+
+  // Opaque saved register state, for switching between emulated threads.
+  class Context;
+  std::shared_ptr<Context> SaveContext();
+  void RestoreContext(const Context& context);
+
+ private:
+  explicit CpuEngine(Arch arch);
+  struct Hooks;
+  Arch arch_;
+  void* uc_ = nullptr;
+  std::unique_ptr<Hooks> hooks_;
+};
+
+}  // namespace kensa::emulator::internal

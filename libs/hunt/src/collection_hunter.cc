@@ -1,0 +1,51 @@
+#include "kensa/hunt/collection_hunter.h"
+
+#include <filesystem>
+
+namespace kensa::hunt {
+
+Result<std::unique_ptr<CollectionHunter>> CollectionHunter::Create(
+    const CollectionHunterConfig& config, std::vector<std::string>* warnings) {
+  std::unique_ptr<CollectionHunter> hunter(new CollectionHunter());
+  hunter->config_ = config;
+  hunter->hunt_config_.logsource_map = config.rules_dir + "/sigma/logsources.yaml";
+  hunter->hunt_config_.generator = config.generator;
+  hunter->hunt_config_.sigma_rule_dirs.push_back(config.rules_dir + "/sigma");
+  for (const auto& dir : config.extra_sigma_dirs)
+    hunter->hunt_config_.sigma_rule_dirs.push_back(dir);
+
+  KENSA_ASSIGN_OR_RETURN(HuntRules sigma, LoadHuntRules(hunter->hunt_config_));
+  const std::filesystem::path logsource_map(hunter->hunt_config_.logsource_map);
+  for (const auto& skipped : sigma.skipped) {
+    // The mapping lives beside the team's rules; it is data for the engine, not a rule.
+    std::error_code error;
+    if (std::filesystem::equivalent(skipped.file, logsource_map, error)) continue;
+    if (warnings) warnings->push_back("sigma: " + skipped.file + ": " + skipped.message);
+  }
+  if (sigma.rules.size() > 0) hunter->sigma_ = std::move(sigma);
+
+  KENSA_ASSIGN_OR_RETURN(hunter->checks_, LoadHostChecks({config.rules_dir + "/hunt"}));
+
+  std::vector<std::string> yara_dirs = {config.rules_dir + "/yara"};
+  yara_dirs.insert(yara_dirs.end(), config.extra_yara_dirs.begin(), config.extra_yara_dirs.end());
+  std::vector<yara_scan::CompileMessage> messages;
+  KENSA_ASSIGN_OR_RETURN(hunter->yara_,
+                         yara_scan::RuleSet::CompileDirectories(yara_dirs, &messages));
+  for (const auto& message : messages) {
+    if (warnings && message.is_error)
+      warnings->push_back("yara: " + message.file + ": " + message.message);
+  }
+  return hunter;
+}
+
+Result<forensics::v1::HuntReport> CollectionHunter::Hunt(ByteSpan archive, const std::string& name,
+                                                         const IocList* iocs) const {
+  KENSA_ASSIGN_OR_RETURN(auto collection,
+                         collection::Collection::OpenArchive(archive, name, config_.limits));
+  CollectionSweeps sweeps;
+  sweeps.iocs = iocs;
+  sweeps.yara = yara_.get();
+  return HuntCollection(collection, sigma_ ? &*sigma_ : nullptr, checks_, hunt_config_, sweeps);
+}
+
+}  // namespace kensa::hunt

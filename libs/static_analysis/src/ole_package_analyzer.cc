@@ -1,0 +1,213 @@
+#include "ole_package_analyzer.h"
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+#include "kensa/hashing/hashes.h"
+#include "kensa/ole/compound_file.h"
+#include "kensa/rtf/ole_native.h"
+#include "kensa/strings/string_extractor.h"
+
+namespace kensa::static_analysis {
+namespace {
+
+constexpr std::string_view kOrigin = "ole package";
+constexpr std::string_view kOle10Native = "\x01Ole10Native";
+constexpr std::string_view kCompObj = "\x01" "CompObj";
+// Packages and objects reported per document: real documents embed a handful; a generated
+// one with thousands would only repeat itself.
+constexpr std::size_t kMaxPackages = 64;
+constexpr std::size_t kMaxEmbeddedObjects = 256;
+// CompObj strings are class names and user types (tens of bytes).
+constexpr std::uint32_t kMaxCompObjString = 1024;
+// Child names: the file system's limit.
+constexpr std::size_t kMaxChildName = 200;
+
+// Extensions Windows runs (or hands to a script host) when the packaged file is opened.
+constexpr std::array<std::string_view, 24> kExecutableExtensions = {
+    ".exe", ".scr", ".com", ".pif", ".bat", ".cmd", ".vbs", ".vbe", ".js",  ".jse", ".wsf", ".wsh",
+    ".hta", ".ps1", ".lnk", ".dll", ".cpl", ".msi", ".jar", ".reg", ".url", ".sct", ".inf", ".chm",
+};
+
+void AddAnomaly(analysis::v1::StaticResult* result, const std::string& code,
+                const std::string& detail) {
+  auto* anomaly = result->add_anomalies();
+  anomaly->set_code(code);
+  anomaly->set_detail(detail);
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<std::uint8_t>(text[i]);
+    std::size_t extra = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+    } else if (c >= 0x80) {
+      return false;
+    }
+    if (text.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<std::uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// ANSI as stored: CP932 on Japanese documents, Latin-1 otherwise (close enough to 1252).
+std::string AnsiToUtf8(std::string_view text, std::uint32_t code_page) {
+  if (IsValidUtf8(text)) return std::string(text);
+  if (code_page == 932) return strings::Cp932ToUtf8(text);
+  std::string out;
+  for (char c : text) AppendUtf8(out, static_cast<std::uint8_t>(c));
+  return out;
+}
+
+// The last path component without control characters, bounded on a UTF-8 boundary.
+std::string FileNameOf(const std::string& path) {
+  const auto slash = path.find_last_of("/\\");
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  name.erase(std::remove_if(name.begin(), name.end(),
+                            [](char c) { return static_cast<std::uint8_t>(c) < 0x20 || c == ':'; }),
+             name.end());
+  if (name.size() > kMaxChildName) {
+    std::size_t cut = kMaxChildName;
+    while (cut > 0 && (static_cast<std::uint8_t>(name[cut]) & 0xC0) == 0x80) --cut;
+    name.resize(cut);
+  }
+  return name == "." || name == ".." ? std::string() : name;
+}
+
+bool HasExecutableExtension(const std::string& name) {
+  const std::string lower = AsciiLower(name);
+  return std::any_of(kExecutableExtensions.begin(), kExecutableExtensions.end(),
+                     [&](std::string_view ext) { return lower.ends_with(ext); });
+}
+
+// The storage part of "ObjectPool/_1572084892/\1Ole10Native".
+std::string ParentPath(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// [MS-OLEDS] 2.3.8 CompObjStream: header, AnsiUserType, AnsiClipboardFormat, then the ProgID
+// (the field the specification calls Reserved1).
+struct CompObj {
+  std::string user_type;
+  std::string prog_id;
+};
+
+// A LengthPrefixedAnsiString at `*offset`, advancing it; nullopt past the data.
+std::optional<std::string> LengthPrefixed(ByteSpan data, std::uint64_t* offset) {
+  const auto length = ReadLe<std::uint32_t>(data, *offset);
+  if (!length || *length > kMaxCompObjString || *offset + 4 + *length > data.size()) {
+    return std::nullopt;
+  }
+  std::string text = ReadCString(data, *offset + 4, *length);
+  *offset += 4u + *length;
+  return text;
+}
+
+CompObj ParseCompObj(ByteSpan data) {
+  CompObj out;
+  std::uint64_t offset = 28;  // Reserved1, Version, Reserved2
+  auto user_type = LengthPrefixed(data, &offset);
+  if (!user_type) return out;
+  out.user_type = *user_type;
+  // ClipboardFormatOrAnsiString: 0 none; 0xFFFFFFFF/0xFFFFFFFE a 4-byte format id; else a string.
+  const auto marker = ReadLe<std::uint32_t>(data, offset);
+  if (!marker) return out;
+  if (*marker == 0xFFFFFFFFu || *marker == 0xFFFFFFFEu) {
+    offset += 8;
+  } else if (*marker == 0) {
+    offset += 4;
+  } else if (!LengthPrefixed(data, &offset)) {
+    return out;
+  }
+  if (auto prog_id = LengthPrefixed(data, &offset)) out.prog_id = *prog_id;
+  return out;
+}
+
+}  // namespace
+
+void AnalyzeOlePackages(ByteSpan data, analysis::v1::StaticResult* result,
+                        std::vector<ExtractedChild>* children) {
+  auto file = ole::CompoundFile::Open(data);
+  if (!file) return;
+  const std::uint32_t code_page = result->office().metadata().code_page();
+  std::size_t packages = 0;
+  std::size_t objects = 0;
+  for (const ole::DirectoryEntry& entry : file->entries()) {
+    if (entry.type != ole::EntryType::kStream) continue;
+    const std::string storage = ParentPath(entry.path);
+    if (entry.name == kCompObj && entry.parent_id != 0 && objects < kMaxEmbeddedObjects) {
+      ++objects;
+      auto* object = result->mutable_office()->add_embedded_objects();
+      object->set_storage_path(storage);
+      if (const ole::DirectoryEntry* parent = file->Find(storage)) object->set_clsid(parent->clsid);
+      if (auto stream = file->ReadEntry(entry)) {
+        const CompObj comp_obj = ParseCompObj(*stream);
+        object->set_prog_id(AnsiToUtf8(comp_obj.prog_id, code_page));
+        object->set_user_type(AnsiToUtf8(comp_obj.user_type, code_page));
+      }
+      continue;
+    }
+    if (entry.name != kOle10Native || packages >= kMaxPackages) continue;
+    auto stream = file->ReadEntry(entry);
+    if (!stream) continue;
+    auto package = rtf::ParseOle10Native(*stream);
+    if (!package) continue;
+    ++packages;
+    auto* info = result->mutable_office()->add_packages();
+    info->set_storage_path(storage);
+    const auto pick = [&](const std::string& unicode, const std::string& ansi) {
+      return unicode.empty() ? AnsiToUtf8(ansi, code_page) : unicode;
+    };
+    info->set_label(pick(package->label_unicode_utf8, package->label));
+    info->set_source_path(pick(package->source_path_unicode_utf8, package->source_path));
+    info->set_temp_path(pick(package->temp_path_unicode_utf8, package->temp_path));
+    info->set_size(package->data.size());
+    info->set_sha256(hashing::Sha256Hex(package->data));
+    info->set_truncated(package->truncated);
+
+    const std::string where = (storage.empty() ? std::string("root") : storage) + ": ";
+    std::string name = FileNameOf(info->label());
+    if (name.empty()) name = FileNameOf(info->temp_path());
+    if (name.empty()) name = FileNameOf(info->source_path());
+    if (name.empty()) name = "package-" + info->sha256().substr(0, 16);
+    AddAnomaly(result, "ole_package_object",
+               where + name + " (" + std::to_string(package->data.size()) + " bytes) from " +
+                   info->source_path());
+    const bool executable_name = HasExecutableExtension(info->label()) ||
+                                 HasExecutableExtension(info->temp_path()) ||
+                                 HasExecutableExtension(info->source_path());
+    const bool executable_content = HasBytesAt(package->data, 0, "MZ");
+    if (executable_name || executable_content) {
+      AddAnomaly(result, "ole_package_executable",
+                 where + name + (executable_content ? " (a PE program)" : " (runs when opened)") +
+                     ", dropped to " + info->temp_path());
+    }
+    if (package->truncated) {
+      AddAnomaly(result, "ole_package_truncated",
+                 where + name + ": " + std::to_string(package->declared_size) +
+                     " bytes declared, " + std::to_string(package->data.size()) + " present");
+    }
+    analysis::v1::ExtractedFile child;
+    child.set_name(name);
+    child.set_sha256(info->sha256());
+    child.set_size(package->data.size());
+    child.set_origin(std::string(kOrigin));
+    *result->add_extracted_files() = child;
+    if (children != nullptr) {
+      children->push_back({std::move(child), Bytes(package->data.begin(), package->data.end())});
+    }
+  }
+}
+
+}  // namespace kensa::static_analysis
