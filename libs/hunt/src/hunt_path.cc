@@ -16,6 +16,8 @@
 #include "kensa/core/file.h"
 #include "kensa/core/time.h"
 #include "kensa/hunt/hunt_evtx.h"
+#include "kensa/hunt/prefetch_table.h"
+#include "kensa/hunt/registry_tables.h"
 #include "kensa/sigma/logsource_map.h"
 
 namespace kensa::hunt {
@@ -367,11 +369,16 @@ Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigm
                                   const CollectionSweeps& sweeps) {
   const auto start = std::chrono::steady_clock::now();
   KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path));
+  // Tables derived from the collection's own files, for the host checks: autostart entries
+  // and services read again from the registry hives, programs run from the Prefetch files.
+  std::vector<std::string> derive_problems = AddRegistryTables(&collection);
+  for (auto& problem : AddPrefetchTable(&collection)) derive_problems.push_back(std::move(problem));
   HuntReport report;
   report.set_schema_version("1");
   report.set_generator(config.generator);
   report.set_generated_at(NowRfc3339());
   *report.mutable_collection() = collection.info();
+  for (const auto& problem : derive_problems) report.mutable_collection()->add_problems(problem);
 
   std::unordered_map<const sigma::Rule*, RuleCount> counts;
   std::size_t files = 0;
