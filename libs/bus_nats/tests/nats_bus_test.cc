@@ -457,11 +457,14 @@ TEST_CASE("Two workers share 200 tasks and each task is delivered exactly once")
   std::map<std::string, int> seen;
   std::atomic<int> errors{0};
   std::atomic<int> done{0};
+  std::vector<std::string> error_messages;  // under `mutex`
   auto worker = [&] {
     while (done < kTasks) {
       auto next = bus->NextTask("static", milliseconds(200));
       if (!next) {
         errors++;
+        std::lock_guard lock(mutex);
+        error_messages.push_back("NextTask: " + next.error().message());
         continue;
       }
       if (*next == nullptr) continue;
@@ -469,7 +472,11 @@ TEST_CASE("Two workers share 200 tasks and each task is delivered exactly once")
         std::lock_guard lock(mutex);
         seen[(*next)->data()]++;
       }
-      if (!(*next)->Ack().ok()) errors++;
+      if (const auto acked = (*next)->Ack(); !acked.ok()) {
+        errors++;
+        std::lock_guard lock(mutex);
+        error_messages.push_back("Ack: " + acked.message());
+      }
       done++;
     }
   };
@@ -479,6 +486,7 @@ TEST_CASE("Two workers share 200 tasks and each task is delivered exactly once")
   a.join();
   b.join();
   WARN("200 tasks consumed and acked by 2 workers in " << Since(start).count() << " ms");
+  for (const auto& message : error_messages) WARN(message);
   CHECK(errors == 0);
   CHECK(seen.size() == kTasks);
   CHECK(std::all_of(seen.begin(), seen.end(), [](const auto& entry) { return entry.second == 1; }));

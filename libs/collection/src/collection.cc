@@ -167,21 +167,33 @@ Status Collection::Load(const CollectionLimits& limits) {
 }
 
 std::vector<std::string> Collection::Paths() const {
-  if (!folder_.empty()) return folder_paths_;
-  std::vector<std::string> paths;
-  paths.reserve(members_.size());
+  std::vector<std::string> paths = folder_paths_;
   for (const auto& [path, bytes] : members_) paths.push_back(path);
+  for (const auto& [path, bytes] : derived_) paths.push_back(path);
+  std::sort(paths.begin(), paths.end());
   return paths;
 }
 
 Result<Bytes> Collection::Read(const std::string& path) const {
   if (!SafeRelativePath(path)) return InvalidArgumentError("unsafe path in collection: " + path);
+  if (auto derived = derived_.find(path); derived != derived_.end()) return derived->second;
   if (folder_.empty()) {
     auto it = members_.find(path);
     if (it == members_.end()) return NotFoundError("not in the collection: " + path);
     return it->second;
   }
   return ReadFileBounded(folder_ + "/" + path, max_item_bytes_);
+}
+
+void Collection::AddDerivedItem(const std::string& path, const std::string& artifact, const std::string& source,
+                                Bytes bytes) {
+  auto* item = info_.mutable_manifest()->add_items();
+  item->set_path(path);
+  item->set_kind("derived");
+  item->set_source(source);
+  item->set_artifact(artifact);
+  item->set_size(bytes.size());
+  derived_[path] = std::move(bytes);
 }
 
 }  // namespace kensa::collection

@@ -8,22 +8,12 @@
 #include <fstream>
 
 #include "kensa/collection/collection.h"
+#include "kensa/test_support/command.h"
 
 namespace fs = std::filesystem;
 using kensa::collection::Collection;
 
 namespace {
-
-std::string Run(const std::string& command) {
-  std::string output;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[512];
-  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  REQUIRE(::pclose(pipe) == 0);
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  return output;
-}
 
 struct PlantedCollection {
   std::string dir;
@@ -32,7 +22,7 @@ struct PlantedCollection {
     dir = (fs::temp_directory_path() / ("kensa-collection-test-" + std::to_string(::getpid()))).string();
     fs::remove_all(dir);
     fs::create_directories(dir);
-    archive = Run("python3 tests/collectors/planted_host.py " + dir);
+    archive = kensa::test_support::RunCommand("python3 tests/collectors/planted_host.py " + dir);
   }
   ~PlantedCollection() { fs::remove_all(dir); }
 };
@@ -64,7 +54,7 @@ TEST_CASE("a tampered or incomplete collection folder is reported, not trusted")
   PlantedCollection planted;
   const std::string unpacked = planted.dir + "/unpacked";
   fs::create_directories(unpacked);
-  Run("tar -xzf '" + planted.archive + "' -C '" + unpacked + "'");
+  kensa::test_support::RunCommand("tar -xzf '" + planted.archive + "' -C '" + unpacked + "'");
   std::string top;
   for (const auto& entry : fs::directory_iterator(unpacked)) top = entry.path().string();
   std::ofstream(top + "/files/etc/crontab", std::ios::app) << "# edited after collection\n";
@@ -87,7 +77,7 @@ TEST_CASE("an archive or folder without a Kensa manifest is not a collection") {
   std::ofstream(folder + "/notes.txt") << "hello\n";
   CHECK_FALSE(Collection::LooksLikeCollection(folder));
   CHECK(Collection::Open(folder).error().code() == kensa::StatusCode::kFailedPrecondition);
-  Run("cd '" + folder + "' && tar -czf ../plain.tar.gz notes.txt");
+  kensa::test_support::RunCommand("cd '" + folder + "' && tar -czf ../plain.tar.gz notes.txt");
   auto plain = Collection::Open(planted.dir + "/plain.tar.gz");
   REQUIRE_FALSE(plain.has_value());
   CHECK(plain.error().message().find("no manifest.json") != std::string::npos);

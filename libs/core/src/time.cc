@@ -20,6 +20,25 @@ std::string FormatRfc3339(std::int64_t unix_seconds) {
   return buffer;
 }
 
+std::string FormatFiletime(std::uint64_t filetime) {
+  if (filetime == 0) return {};
+  constexpr std::uint64_t kTicksPerSecond = 10000000;
+  constexpr std::int64_t kFiletimeToUnix = 11644473600;  // seconds from 1601-01-01 to 1970-01-01
+  constexpr std::uint64_t kYear10000 = 2650467744000000000ull;  // RFC 3339 has four-digit years
+  if (filetime >= kYear10000) return {};
+  const auto seconds = static_cast<std::int64_t>(filetime / kTicksPerSecond) - kFiletimeToUnix;
+  std::string text = FormatRfc3339(seconds);
+  const std::uint64_t fraction = filetime % kTicksPerSecond;
+  if (fraction != 0) {
+    char digits[8];
+    std::snprintf(digits, sizeof digits, "%07llu", static_cast<unsigned long long>(fraction));
+    std::string fraction_text = digits;
+    while (fraction_text.back() == '0') fraction_text.pop_back();
+    text.insert(text.size() - 1, "." + fraction_text);
+  }
+  return text;
+}
+
 std::string NowRfc3339() {
   using namespace std::chrono;
   return FormatRfc3339(duration_cast<seconds>(system_clock::now().time_since_epoch()).count());

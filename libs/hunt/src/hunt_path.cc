@@ -16,6 +16,8 @@
 #include "kensa/core/file.h"
 #include "kensa/core/time.h"
 #include "kensa/hunt/hunt_evtx.h"
+#include "kensa/hunt/prefetch_table.h"
+#include "kensa/hunt/registry_tables.h"
 #include "kensa/sigma/logsource_map.h"
 
 namespace kensa::hunt {
@@ -369,19 +371,25 @@ Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigm
   return HuntCollection(collection, sigma_rules, checks, config, sweeps);
 }
 
-Result<HuntReport> HuntCollection(const collection::Collection& collection, const HuntRules* sigma_rules,
+Result<HuntReport> HuntCollection(collection::Collection& collection, const HuntRules* sigma_rules,
                                   const HostCheckRules& checks, const HuntConfig& config,
                                   const CollectionSweeps& sweeps) {
   const auto start = std::chrono::steady_clock::now();
+  // Tables derived from the collection's own files, for the host checks: autostart entries
+  // and services read again from the registry hives, programs run from the Prefetch files.
+  std::vector<std::string> derive_problems = AddRegistryTables(&collection);
+  for (auto& problem : AddPrefetchTable(&collection)) derive_problems.push_back(std::move(problem));
   HuntReport report;
   report.set_schema_version("1");
   report.set_generator(config.generator);
   report.set_generated_at(NowRfc3339());
   *report.mutable_collection() = collection.info();
+  for (const auto& problem : derive_problems) report.mutable_collection()->add_problems(problem);
 
   std::unordered_map<const sigma::Rule*, RuleCount> counts;
   std::size_t files = 0;
   for (const auto& item_path : collection.Paths()) {
+    if (item_path.rfind("derived/", 0) == 0) continue;  // Kensa's own tables, not the host's files
     auto bytes = collection.Read(item_path);
     if (!bytes) continue;
     ++files;

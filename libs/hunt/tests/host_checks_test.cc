@@ -7,6 +7,7 @@
 #include <map>
 
 #include "kensa/hunt/host_checks.h"
+#include "kensa/test_support/command.h"
 #include "kensa/hunt/hunt_path.h"
 #include "kensa/hunt/sweeps.h"
 
@@ -19,14 +20,7 @@ namespace {
 std::string CollectPlantedHost(const std::string& dir) {
   fs::remove_all(dir);
   fs::create_directories(dir);
-  std::string output;
-  FILE* pipe = ::popen(("python3 tests/collectors/planted_host.py " + dir).c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  char buffer[512];
-  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-  REQUIRE(::pclose(pipe) == 0);
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  return output;
+  return kensa::test_support::RunCommand("python3 tests/collectors/planted_host.py " + dir);
 }
 
 }  // namespace
@@ -119,14 +113,10 @@ TEST_CASE("known-bad indicators and YARA rules are swept over a collection") {
   const std::string dir = (fs::temp_directory_path() / ("kensa-hunt-sweeps-" + std::to_string(::getpid()))).string();
   const std::string archive = CollectPlantedHost(dir);
   // The planted payload is a copy of /bin/true; its sha256 is the known-bad hash here.
-  FILE* sum = ::popen("sha256sum < /bin/true", "r");
-  REQUIRE(sum != nullptr);
-  char digest[65] = {};
-  REQUIRE(std::fread(digest, 1, 64, sum) == 64);
-  ::pclose(sum);
+  const std::string digest = kensa::test_support::RunCommand("sha256sum < /bin/true").substr(0, 64);
   const std::string iocs_file = dir + "/intel.txt";
   FILE* out = std::fopen(iocs_file.c_str(), "w");
-  std::fprintf(out, "# campaign X\n198.51.100.7\n%s\nunrelated.example.org\n", digest);
+  std::fprintf(out, "# campaign X\n198.51.100.7\n%s\nunrelated.example.org\n", digest.c_str());
   std::fclose(out);
   const std::string report_file = dir + "/triage.json";
   out = std::fopen(report_file.c_str(), "w");

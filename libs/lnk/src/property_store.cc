@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "kensa/core/time.h"
 #include "kensa/lnk/lnk_parser.h"
 
 namespace kensa::lnk::internal {

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "kensa/core/file.h"
+#include "kensa/test_support/command.h"
 
 namespace kensa::cli {
 namespace {
@@ -203,15 +204,7 @@ constexpr char kCredentialAccess[] = "../shared/corpora/evtx-attack-samples/Cred
 
 TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and what to do") {
   const std::string dir = TempDir("collection");
-  std::string archive;
-  {
-    FILE* pipe = ::popen(("python3 tests/collectors/planted_host.py " + dir).c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[512];
-    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) archive += buffer;
-    REQUIRE(::pclose(pipe) == 0);
-    while (!archive.empty() && archive.back() == '\n') archive.pop_back();
-  }
+  const std::string archive = kensa::test_support::RunCommand("python3 tests/collectors/planted_host.py " + dir);
   const auto result = RunKensa({"hunt", archive, "--out", dir + "/report"});
   INFO(result.err);
   CHECK(result.code == kExitOk);

@@ -51,6 +51,11 @@ class Collection {
   // The bytes of one path; NotFound when absent.
   Result<Bytes> Read(const std::string& path) const;
 
+  // Adds an item Kensa derived from the collection itself (e.g. the autostart table read
+  // again from the registry hives), listed in the manifest with kind "derived" and served by
+  // Read like any other item. `source` says what it was derived from.
+  void AddDerivedItem(const std::string& path, const std::string& artifact, const std::string& source, Bytes bytes);
+
  private:
   Collection() = default;
   Status Load(const CollectionLimits& limits);
@@ -60,6 +65,7 @@ class Collection {
   std::map<std::string, Bytes> members_;
   std::string folder_;
   std::vector<std::string> folder_paths_;
+  std::map<std::string, Bytes> derived_;
   std::uint64_t max_item_bytes_ = 0;
 };
 

@@ -83,8 +83,9 @@ Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const 
                                                  const CollectionSweeps& sweeps = {});
 
 // The same over a collection already opened (forensic-ingest opens the archive's bytes from
-// the blob store with collection::Collection::OpenArchive).
-Result<forensics::v1::HuntReport> HuntCollection(const collection::Collection& collection,
+// the blob store with collection::Collection::OpenArchive). The tables derived from its
+// registry hives and Prefetch files (registry_tables.h, prefetch_table.h) are added to it.
+Result<forensics::v1::HuntReport> HuntCollection(collection::Collection& collection,
                                                  const HuntRules* sigma_rules, const HostCheckRules& checks,
                                                  const HuntConfig& config, const CollectionSweeps& sweeps = {});
 

@@ -47,9 +47,6 @@ struct LnkParse {
 // shell link CLSID); a damaged shortcut parses as far as it goes and says so in anomalies.
 Result<LnkParse> ParseLnk(ByteSpan data, const LnkLimits& limits = {});
 
-// "2009-07-13T23:29:02.849131Z" for a FILETIME (100 ns since 1601-01-01 UTC); "" for 0.
-std::string FormatFiletime(std::uint64_t filetime);
-
 // A GUID as stored on disk (Data1..3 little-endian) as "20d04fe0-3aea-1069-a2d8-08002b30309d";
 // "" when fewer than 16 bytes are available at `offset`.
 std::string FormatGuid(ByteSpan data, std::uint64_t offset);

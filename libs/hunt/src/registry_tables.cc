@@ -1,0 +1,282 @@
+#include "kensa/hunt/registry_tables.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "kensa/core/time.h"
+#include "kensa/regf/hive.h"
+
+namespace kensa::hunt {
+namespace {
+
+using regf::Hive;
+using regf::Key;
+
+// A row cap per table, as the collector has: enough for any real host, bounded for a crafted hive.
+constexpr std::size_t kMaxRows = 20000;
+
+enum class HiveKind { kSoftware, kSystem, kUser };
+
+std::string Lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
+  return text;
+}
+
+bool EndsWith(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::optional<HiveKind> KindOf(const std::string& path) {
+  const std::string lower = Lower(path);
+  if (EndsWith(lower, "/windows/system32/config/software")) return HiveKind::kSoftware;
+  if (EndsWith(lower, "/windows/system32/config/system")) return HiveKind::kSystem;
+  if (EndsWith(lower, "/ntuser.dat")) return HiveKind::kUser;
+  return std::nullopt;
+}
+
+// The user a NTUSER.DAT belongs to: the profile folder (files/C/Users/<name>/NTUSER.DAT) or
+// the SID folder of a loaded hive without a profile (files/HKEY_USERS/<SID>/NTUSER.DAT).
+std::string UserOf(const std::string& path) {
+  const auto slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return "?";
+  const auto before = path.rfind('/', slash - 1);
+  return path.substr(before == std::string::npos ? 0 : before + 1, slash - (before == std::string::npos ? 0 : before + 1));
+}
+
+void AppendField(std::string* out, const std::string& value) {
+  for (const char c : value) {
+    switch (c) {
+      case '\\': *out += "\\\\"; break;
+      case '\t': *out += "\\t"; break;
+      case '\r': *out += "\\r"; break;
+      case '\n': *out += "\\n"; break;
+      default: *out += c;
+    }
+  }
+}
+
+struct Table {
+  std::string text;
+  std::size_t rows = 0;
+  void Add(const std::vector<std::string>& fields) {
+    if (rows >= kMaxRows) return;
+    ++rows;
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+      if (i) text += '\t';
+      AppendField(&text, fields[i]);
+    }
+    text += '\n';
+  }
+};
+
+// Where Windows starts programs from, as the collector reads them (collectors/windows/src/autoruns.c).
+enum class Read { kAllValues, kNamedValue, kSubkeyValue };
+struct Location {
+  const char* category;
+  const char* subkey;
+  Read read;
+  const char* value;
+};
+
+constexpr Location kSoftwareLocations[] = {
+    {"run", "Microsoft\\Windows\\CurrentVersion\\Run", Read::kAllValues, nullptr},
+    {"runonce", "Microsoft\\Windows\\CurrentVersion\\RunOnce", Read::kAllValues, nullptr},
+    {"policies_run", "Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer\\Run", Read::kAllValues, nullptr},
+    {"winlogon", "Microsoft\\Windows NT\\CurrentVersion\\Winlogon", Read::kNamedValue, "Shell"},
+    {"winlogon", "Microsoft\\Windows NT\\CurrentVersion\\Winlogon", Read::kNamedValue, "Userinit"},
+    {"winlogon_notify", "Microsoft\\Windows NT\\CurrentVersion\\Winlogon\\Notify", Read::kSubkeyValue, "DLLName"},
+    {"ifeo_debugger", "Microsoft\\Windows NT\\CurrentVersion\\Image File Execution Options", Read::kSubkeyValue,
+     "Debugger"},
+    {"silent_process_exit", "Microsoft\\Windows NT\\CurrentVersion\\SilentProcessExit", Read::kSubkeyValue,
+     "MonitorProcess"},
+    {"appinit_dlls", "Microsoft\\Windows NT\\CurrentVersion\\Windows", Read::kNamedValue, "AppInit_DLLs"},
+    {"active_setup", "Microsoft\\Active Setup\\Installed Components", Read::kSubkeyValue, "StubPath"},
+    {"command_processor", "Microsoft\\Command Processor", Read::kNamedValue, "AutoRun"},
+};
+
+constexpr Location kUserLocations[] = {
+    {"run", "Software\\Microsoft\\Windows\\CurrentVersion\\Run", Read::kAllValues, nullptr},
+    {"runonce", "Software\\Microsoft\\Windows\\CurrentVersion\\RunOnce", Read::kAllValues, nullptr},
+    {"policies_run", "Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\Explorer\\Run", Read::kAllValues,
+     nullptr},
+    {"winlogon", "Software\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon", Read::kNamedValue, "Shell"},
+    {"windows_load", "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows", Read::kNamedValue, "Load"},
+    {"windows_load", "Software\\Microsoft\\Windows NT\\CurrentVersion\\Windows", Read::kNamedValue, "Run"},
+    {"command_processor", "Software\\Microsoft\\Command Processor", Read::kNamedValue, "AutoRun"},
+};
+
+void AddValueRow(Table* table, const char* category, const std::string& location, const std::string& entry,
+                 const regf::Value& value, const Key& key) {
+  table->Add({category, location, entry.empty() ? "(Default)" : entry, regf::ValueText(value),
+              FormatFiletime(key.last_written)});
+}
+
+void ReadLocation(const Hive& hive, const Location& where, const std::string& root_name, const std::string& subkey,
+                  Table* table) {
+  const auto key = hive.Find(subkey);
+  if (!key) return;
+  const std::string location = root_name + "\\" + subkey;
+  switch (where.read) {
+    case Read::kAllValues:
+      for (const auto& value : hive.Values(*key)) AddValueRow(table, where.category, location, value.name, value, *key);
+      break;
+    case Read::kNamedValue:
+      if (const auto value = hive.GetValue(*key, where.value)) {
+        AddValueRow(table, where.category, location, value->name, *value, *key);
+      }
+      break;
+    case Read::kSubkeyValue:
+      for (const Key& child : hive.Subkeys(*key)) {
+        if (const auto value = hive.GetValue(child, where.value)) {
+          AddValueRow(table, where.category, location, child.name + "\\" + value->name, *value, child);
+        }
+      }
+      break;
+  }
+}
+
+// The control set Windows boots with: SYSTEM\Select\Current names ControlSet00N.
+std::string CurrentControlSet(const Hive& hive) {
+  if (const auto select = hive.Find("Select")) {
+    if (const auto current = hive.GetValue(*select, "Current")) {
+      if (const auto number = regf::ValueNumber(*current); number && *number < 1000) {
+        char name[32];
+        std::snprintf(name, sizeof name, "ControlSet%03u", static_cast<unsigned>(*number));
+        if (hive.Find(name)) return name;
+      }
+    }
+  }
+  return hive.Find("ControlSet001") ? "ControlSet001" : "CurrentControlSet";
+}
+
+std::string ServiceTypeName(std::uint64_t type) {
+  switch (type & ~std::uint64_t{0x100}) {  // SERVICE_INTERACTIVE_PROCESS
+    case 0x1: return "kernel_driver";
+    case 0x2: return "file_system_driver";
+    case 0x10: return "own_process";
+    case 0x20: return "share_process";
+    case 0x50: return "user_own_process";
+    case 0x60: return "user_share_process";
+    default: return type == 0 ? "" : HexNumber(type);
+  }
+}
+
+std::string StartTypeName(std::optional<std::uint64_t> start) {
+  static constexpr const char* kNames[] = {"boot", "system", "auto", "demand", "disabled"};
+  if (!start) return "";
+  return *start < 5 ? kNames[*start] : std::to_string(*start);
+}
+
+std::string StringValue(const Hive& hive, const Key& key, const char* name) {
+  const auto value = hive.GetValue(key, name);
+  return value ? regf::ValueText(*value) : "";
+}
+
+void ReadSystem(const Hive& hive, Table* autoruns, Table* services) {
+  const std::string control_set = CurrentControlSet(hive);
+  const std::string session_manager = control_set + "\\Control\\Session Manager";
+  for (const char* name : {"BootExecute", "SetupExecute", "Execute"}) {
+    ReadLocation(hive, {"session_manager", session_manager.c_str(), Read::kNamedValue, name}, "HKLM\\SYSTEM",
+                 session_manager, autoruns);
+  }
+  const std::string services_path = control_set + "\\Services";
+  const auto services_key = hive.Find(services_path);
+  if (!services_key) return;
+  const std::string location = "HKLM\\SYSTEM\\" + services_path;
+  for (const Key& service : hive.Subkeys(*services_key)) {
+    const auto start = [&]() -> std::optional<std::uint64_t> {
+      const auto value = hive.GetValue(service, "Start");
+      return value ? regf::ValueNumber(*value) : std::nullopt;
+    }();
+    const auto type_value = hive.GetValue(service, "Type");
+    const std::uint64_t type = type_value ? regf::ValueNumber(*type_value).value_or(0) : 0;
+    const std::string image_path = StringValue(hive, service, "ImagePath");
+    std::string service_dll;
+    std::optional<Key> parameters;
+    for (const Key& child : hive.Subkeys(service)) {
+      if (Lower(child.name) == "parameters") parameters = child;
+    }
+    if (parameters) service_dll = StringValue(hive, *parameters, "ServiceDll");
+    // Keys without a type or image are settings (e.g. event log sources), not services.
+    if (type == 0 && image_path.empty()) continue;
+    services->Add({service.name, StringValue(hive, service, "DisplayName"), ServiceTypeName(type), StartTypeName(start),
+                   "", "", image_path, StringValue(hive, service, "ObjectName"), service_dll,
+                   "from the SYSTEM hive; key written " + FormatFiletime(service.last_written)});
+    // Services that start by themselves (boot, system, automatic) are autostart entries.
+    if (start && *start <= 2) {
+      if (const auto value = hive.GetValue(service, "ImagePath")) {
+        AddValueRow(autoruns, "service", location, service.name + "\\ImagePath", *value, service);
+      }
+      if (parameters) {
+        if (const auto value = hive.GetValue(*parameters, "ServiceDll")) {
+          AddValueRow(autoruns, "service", location, service.name + "\\Parameters\\ServiceDll", *value, *parameters);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
+  RegistryTables tables;
+  Table autoruns;
+  Table services;
+  for (const std::string& path : collection.Paths()) {
+    const auto kind = KindOf(path);
+    if (!kind) continue;
+    auto bytes = collection.Read(path);
+    if (!bytes) {
+      tables.problems.push_back(path + ": " + bytes.error().message());
+      continue;
+    }
+    auto hive = Hive::Open(std::move(*bytes));
+    if (!hive) {
+      tables.problems.push_back(path + ": " + hive.error().message());
+      continue;
+    }
+    tables.hives_read.push_back(path);
+    for (const auto& problem : hive->problems()) tables.problems.push_back(path + ": " + problem);
+    switch (*kind) {
+      case HiveKind::kSoftware:
+        for (const Location& where : kSoftwareLocations) {
+          ReadLocation(*hive, where, "HKLM\\SOFTWARE", where.subkey, &autoruns);
+          // 32-bit programs register under Wow6432Node on 64-bit Windows.
+          ReadLocation(*hive, where, "HKLM\\SOFTWARE", std::string("Wow6432Node\\") + where.subkey, &autoruns);
+        }
+        break;
+      case HiveKind::kUser:
+        for (const Location& where : kUserLocations) {
+          ReadLocation(*hive, where, "HKU\\" + UserOf(path), where.subkey, &autoruns);
+        }
+        break;
+      case HiveKind::kSystem:
+        ReadSystem(*hive, &autoruns, &services);
+        break;
+    }
+  }
+  if (autoruns.rows > 0) tables.autoruns_tsv = "category\tlocation\tentry\tdata\tkey_modified\n" + autoruns.text;
+  if (services.rows > 0) {
+    tables.services_tsv =
+        "name\tdisplay_name\ttype\tstart_type\tstate\tpid\timage_path\taccount\tservice_dll\tnotes\n" + services.text;
+  }
+  return tables;
+}
+
+std::vector<std::string> AddRegistryTables(collection::Collection* collection) {
+  RegistryTables tables = DeriveRegistryTables(*collection);
+  std::string sources;
+  for (const auto& path : tables.hives_read) sources += (sources.empty() ? "" : ", ") + path;
+  if (!tables.autoruns_tsv.empty()) {
+    collection->AddDerivedItem("derived/autoruns.tsv", "autoruns", "registry hives: " + sources,
+                               Bytes(tables.autoruns_tsv.begin(), tables.autoruns_tsv.end()));
+  }
+  if (!tables.services_tsv.empty()) {
+    collection->AddDerivedItem("derived/services.tsv", "services", "registry hives: " + sources,
+                               Bytes(tables.services_tsv.begin(), tables.services_tsv.end()));
+  }
+  return tables.problems;
+}
+
+}  // namespace kensa::hunt
