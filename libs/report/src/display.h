@@ -20,6 +20,10 @@ namespace kensa::report::internal {
 // and zero-width characters become "<U+202E>", and bytes that are not UTF-8 become "\xNN".
 std::string Neutralize(std::string_view text);
 
+// HTML-escapes text already made visible by Neutralize (HTML 5 §13.1.2.6: & < > in text,
+// plus both quotes so that the same function is safe inside attribute values).
+std::string HtmlEscape(std::string_view text);
+
 // Terminal columns that `text` (valid UTF-8) occupies: wide East Asian characters count 2,
 // combining marks 0, everything else 1.
 std::size_t DisplayWidth(std::string_view text);

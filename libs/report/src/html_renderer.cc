@@ -70,35 +70,6 @@ std::string_view SeverityClass(analysis::v1::Severity severity) {
   }
 }
 
-// HTML-escapes text already made visible by Neutralize (HTML 5 §13.1.2.6: & < > in text,
-// plus both quotes so that the same function is safe inside attribute values).
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 constexpr std::string_view kStyle = R"css(
 :root{--ink:#1d2733;--muted:#5f6b7a;--line:#d9dee5;--soft:#f4f6f9;--accent:#1f3a5f;
 --lvl:#5f6b7a;--lvl-bg:#eef1f5}
@@ -233,7 +204,7 @@ class HtmlRenderer {
   std::string_view T(Msg id) const { return internal::Tr(id, lang_); }
   // Every string that reaches the page goes through one of these two.
   static std::string Esc(std::string_view text) {
-    return HtmlEscape(internal::Neutralize(text));
+    return internal::HtmlEscape(internal::Neutralize(text));
   }
   std::string Clean(std::string_view text) const { return Esc(defanger_.Defang(text)); }
   std::string More(std::size_t count) const {

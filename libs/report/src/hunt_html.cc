@@ -140,35 +140,8 @@ constexpr Words kJapanese{
     {"", "実行したルールでは侵害の証拠は見つかりませんでした。",
      "不審な活動があります。検出内容を確認してください。", "このホストには侵害の兆候があります。"}};
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // Every string that reaches the page goes through this.
-std::string Esc(std::string_view text) { return HtmlEscape(internal::Neutralize(text)); }
+std::string Esc(std::string_view text) { return internal::HtmlEscape(internal::Neutralize(text)); }
 
 std::string Replace(std::string_view pattern, const std::map<std::string, std::string>& values) {
   std::string out(pattern);
