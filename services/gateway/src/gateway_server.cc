@@ -269,21 +269,13 @@ struct GatewayServer::Impl {
   }
 
   void CollectionReport(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
-    api::v1::GetReportRequest request;
-    request.set_tenant(principal.tenant);
-    request.set_submission_id(req.matches[1]);
-    request.set_format(req.has_param("format") ? req.get_param_value("format") : "json");
-    request.set_language(req.has_param("lang") ? req.get_param_value("lang") : "en");
+    const api::v1::GetReportRequest request = ReportRequest(principal, req);
     api::v1::GetCollectionReportResponse response;
     grpc::ClientContext context;
     SetDeadline(context, options.call_deadline_seconds);
     const grpc::Status status = reports->GetCollectionReport(&context, request, &response);
     if (!status.ok()) return SendGrpcError(res, status);
-    res.status = 200;
-    if (request.format() == "html") {
-      res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-    }
-    res.set_content(response.rendered(), response.content_type().c_str());
+    SendRendered(res, request.format(), response.rendered(), response.content_type());
   }
 
   void Status(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
@@ -321,22 +313,33 @@ struct GatewayServer::Impl {
   }
 
   void Report(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
-    api::v1::GetReportRequest request;
-    request.set_tenant(principal.tenant);
-    request.set_submission_id(req.matches[1]);
-    request.set_format(req.has_param("format") ? req.get_param_value("format") : "json");
-    request.set_language(req.has_param("lang") ? req.get_param_value("lang") : "en");
+    const api::v1::GetReportRequest request = ReportRequest(principal, req);
     api::v1::GetReportResponse response;
     grpc::ClientContext context;
     SetDeadline(context, options.call_deadline_seconds);
     const grpc::Status status = reports->Get(&context, request, &response);
     if (!status.ok()) return SendGrpcError(res, status);
+    SendRendered(res, request.format(), response.rendered(), response.content_type());
+  }
+
+  // A sample's or a collection's report request: the id from the route, ?format= and ?lang=.
+  static api::v1::GetReportRequest ReportRequest(const Principal& principal, const httplib::Request& req) {
+    api::v1::GetReportRequest request;
+    request.set_tenant(principal.tenant);
+    request.set_submission_id(req.matches[1]);
+    request.set_format(req.has_param("format") ? req.get_param_value("format") : "json");
+    request.set_language(req.has_param("lang") ? req.get_param_value("lang") : "en");
+    return request;
+  }
+
+  static void SendRendered(httplib::Response& res, const std::string& format, const std::string& rendered,
+                           const std::string& content_type) {
     res.status = 200;
-    if (request.format() == "html") {
+    if (format == "html") {
       // The report is self-contained; nothing in it may load or run anything.
       res.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
     }
-    res.set_content(response.rendered(), response.content_type().c_str());
+    res.set_content(rendered, content_type.c_str());
   }
 
   void Sample(const Principal& principal, const httplib::Request& req, httplib::Response& res) {
