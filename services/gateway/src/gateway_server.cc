@@ -185,21 +185,27 @@ struct GatewayServer::Impl {
     grpc::ClientContext context;
     SetDeadline(context, options.submit_deadline_seconds);
     api::v1::SubmitResponse response;
-    auto writer = intake->Submit(&context, &response);
-    bool written = writer->Write(metadata);
-    for (std::size_t offset = 0; written && offset < file.content.size(); offset += kUploadChunkBytes) {
-      api::v1::SubmitRequest chunk;
-      chunk.set_chunk(file.content.substr(offset, kUploadChunkBytes));
-      written = writer->Write(chunk);
-    }
-    writer->WritesDone();
-    const grpc::Status status = writer->Finish();
+    const grpc::Status status = StreamUpload(intake->Submit(&context, &response), metadata, file.content);
     if (!status.ok()) {
       SendGrpcError(res, status);
       return;
     }
     res.set_header("Location", "/api/v1/submissions/" + response.submission().id());
     SendMessage(res, 202, response);
+  }
+
+  // Streams an upload to intake: the metadata message first, then the bytes in chunks.
+  template <typename Request>
+  static grpc::Status StreamUpload(std::unique_ptr<grpc::ClientWriter<Request>> writer, const Request& metadata,
+                                   const std::string& content) {
+    bool written = writer->Write(metadata);
+    for (std::size_t offset = 0; written && offset < content.size(); offset += kUploadChunkBytes) {
+      Request chunk;
+      chunk.set_chunk(content.substr(offset, kUploadChunkBytes));
+      written = writer->Write(chunk);
+    }
+    writer->WritesDone();
+    return writer->Finish();
   }
 
   // POST /api/v1/collections: a collector's archive, multipart like samples (the collectors'
@@ -239,15 +245,8 @@ struct GatewayServer::Impl {
     grpc::ClientContext context;
     SetDeadline(context, options.submit_deadline_seconds);
     api::v1::SubmitCollectionResponse response;
-    auto writer = intake->SubmitCollection(&context, &response);
-    bool written = writer->Write(metadata);
-    for (std::size_t offset = 0; written && offset < file.content.size(); offset += kUploadChunkBytes) {
-      api::v1::SubmitCollectionRequest chunk;
-      chunk.set_chunk(file.content.substr(offset, kUploadChunkBytes));
-      written = writer->Write(chunk);
-    }
-    writer->WritesDone();
-    const grpc::Status status = writer->Finish();
+    const grpc::Status status =
+        StreamUpload(intake->SubmitCollection(&context, &response), metadata, file.content);
     if (!status.ok()) {
       SendGrpcError(res, status);
       return;
