@@ -7,6 +7,7 @@
 #include "kensa/hashing/hashes.h"
 #include "kensa/ole/compound_file.h"
 #include "kensa/rtf/ole_native.h"
+#include "embedded_names.h"
 #include "kensa/strings/string_extractor.h"
 
 namespace kensa::static_analysis {
@@ -22,7 +23,6 @@ constexpr std::size_t kMaxEmbeddedObjects = 256;
 // CompObj strings are class names and user types (tens of bytes).
 constexpr std::uint32_t kMaxCompObjString = 1024;
 // Child names: the file system's limit.
-constexpr std::size_t kMaxChildName = 200;
 
 // Extensions Windows runs (or hands to a script host) when the packaged file is opened.
 constexpr std::array<std::string_view, 24> kExecutableExtensions = {
@@ -35,53 +35,6 @@ void AddAnomaly(analysis::v1::StaticResult* result, const std::string& code,
   auto* anomaly = result->add_anomalies();
   anomaly->set_code(code);
   anomaly->set_detail(detail);
-}
-
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<std::uint8_t>(text[i]);
-    std::size_t extra = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-    } else if (c >= 0x80) {
-      return false;
-    }
-    if (text.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<std::uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-// ANSI as stored: CP932 on Japanese documents, Latin-1 otherwise (close enough to 1252).
-std::string AnsiToUtf8(std::string_view text, std::uint32_t code_page) {
-  if (IsValidUtf8(text)) return std::string(text);
-  if (code_page == 932) return strings::Cp932ToUtf8(text);
-  std::string out;
-  for (char c : text) AppendUtf8(out, static_cast<std::uint8_t>(c));
-  return out;
-}
-
-// The last path component without control characters, bounded on a UTF-8 boundary.
-std::string FileNameOf(const std::string& path) {
-  const auto slash = path.find_last_of("/\\");
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  name.erase(std::remove_if(name.begin(), name.end(),
-                            [](char c) { return static_cast<std::uint8_t>(c) < 0x20 || c == ':'; }),
-             name.end());
-  if (name.size() > kMaxChildName) {
-    std::size_t cut = kMaxChildName;
-    while (cut > 0 && (static_cast<std::uint8_t>(name[cut]) & 0xC0) == 0x80) --cut;
-    name.resize(cut);
-  }
-  return name == "." || name == ".." ? std::string() : name;
 }
 
 bool HasExecutableExtension(const std::string& name) {

@@ -9,6 +9,7 @@
 #include "kensa/rtf/equation_native.h"
 #include "kensa/rtf/ole_native.h"
 #include "kensa/rtf/rtf_parser.h"
+#include "embedded_names.h"
 #include "kensa/strings/string_extractor.h"
 
 namespace kensa::static_analysis {
@@ -21,7 +22,6 @@ constexpr std::uint64_t kMaxObjectStreamBytes = 16ull << 20;
 // Font names shown in the result, escaped: exploit names are shellcode.
 constexpr std::size_t kMaxShownFontBytes = 160;
 // Child names: the file system's limit, and the class part of made-up names.
-constexpr std::size_t kMaxChildName = 200;
 constexpr std::size_t kMaxClassInName = 64;
 
 // CLSIDs of Equation Editor 3.0 and its predecessors (the ones EQNEDT32.EXE serves).
@@ -54,41 +54,6 @@ void AddAnomaly(analysis::v1::StaticResult* result, const std::string& code,
   anomaly->set_detail(detail);
 }
 
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<std::uint8_t>(text[i]);
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (text.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<std::uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
-// ANSI text of the document's code page as UTF-8: CP932 on Japanese systems (\ansicpg932),
-// Latin-1 otherwise (close enough to 1252 for names and paths).
-std::string AnsiToUtf8(std::string_view text, std::uint32_t code_page) {
-  if (IsValidUtf8(text)) return std::string(text);
-  if (code_page == 932) return strings::Cp932ToUtf8(text);
-  std::string out;
-  for (char c : text) AppendUtf8(out, static_cast<std::uint8_t>(c));
-  return out;
-}
-
 std::string Lower(std::string_view text) { return AsciiLower(text); }
 
 // Printable ASCII kept, the rest as \xNN, bounded: how a shellcode font name is shown.
@@ -107,22 +72,6 @@ std::string Escaped(ByteSpan bytes, std::size_t max_bytes) {
   }
   if (bytes.size() > max_bytes) out += "...";
   return out;
-}
-
-// The last path component, without control characters, bounded on a UTF-8 boundary.
-std::string FileNameOf(const std::string& path) {
-  const auto slash = path.find_last_of("/\\");
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  name.erase(std::remove_if(name.begin(), name.end(),
-                            [](char c) { return static_cast<std::uint8_t>(c) < 0x20 || c == ':'; }),
-             name.end());
-  if (name.size() > kMaxChildName) {
-    std::size_t cut = kMaxChildName;
-    while (cut > 0 && (static_cast<std::uint8_t>(name[cut]) & 0xC0) == 0x80) --cut;
-    name.resize(cut);
-  }
-  if (name == "." || name == "..") return {};
-  return name;
 }
 
 std::string ClassForName(const std::string& class_name) {
