@@ -31,14 +31,19 @@ int main(int argc, char** argv) {
   isolation.limits.timeout = std::chrono::seconds(config->analysis_timeout_seconds);
   isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
   if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
-  pipeline::StaticStage stage(orchestrator, static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation));
+  // With the sandbox stage on, Windows programs go on to sandbox-runner after this stage.
+  pipeline::SandboxFilter sandbox_filter;
+  if (config->sandbox) sandbox_filter = &sandbox::Sandbox::CanRun;
+  pipeline::StaticStage stage(orchestrator, static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation),
+                              sandbox_filter);
 
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::StageMetrics metrics(*registry);
   auto admin = service_runtime::StartAdmin(*config, registry, [&] { return connections->Ready(); });
   if (!admin) return service_runtime::Fatal(kName, admin.error());
-  spdlog::info("{} replica={} threads={} admin={} yara_rules={} config_version={}", kName, config->replica,
-               config->concurrency, (*admin)->port(), (*analyzer)->yara_rule_count(), connections->config_version);
+  spdlog::info("{} replica={} threads={} admin={} yara_rules={} sandbox={} config_version={}", kName, config->replica,
+               config->concurrency, (*admin)->port(), (*analyzer)->yara_rule_count(), config->sandbox,
+               connections->config_version);
 
   std::atomic<bool> stop{false};
   service_runtime::StopOnSignals(&stop);

@@ -46,11 +46,12 @@ def unique_samples(count, seed):
 class Cluster:
     """One local pipeline in a temporary folder, on a port range of its own."""
 
-    def __init__(self, static_replicas=1, env=None, base_port=None):
+    def __init__(self, static_replicas=1, env=None, base_port=None, sandbox_replicas=1):
         self.dir = tempfile.mkdtemp(prefix="kensa-e2e-")
         # A test that runs beside other suites may take a fixed range of its own.
         self.base_port = base_port or 20000 + (os.getpid() * 7 + random.randrange(0, 500) * 80) % 40000
         self.static_replicas = static_replicas
+        self.sandbox_replicas = sandbox_replicas
         self.env = dict(os.environ)
         self.env.update(env or {})
         bin_dir = os.path.join(BINARY_DIR, "bin")
@@ -60,7 +61,7 @@ class Cluster:
         subprocess.run([CLUSTER, *command, *self.args], env=self.env, check=True, timeout=120)
 
     def start(self):
-        self.run("start", "--static", str(self.static_replicas))
+        self.run("start", "--static", str(self.static_replicas), "--sandbox", str(self.sandbox_replicas))
         values = {}
         with open(os.path.join(self.dir, "cluster.env")) as handle:
             for line in handle:
@@ -90,6 +91,8 @@ class Cluster:
             port = self.base_port + 40 + int(name.rsplit("-", 1)[1])
         elif name.startswith("forensic-ingest-"):
             port = self.base_port + 80 + int(name.rsplit("-", 1)[1])
+        elif name.startswith("sandbox-runner-"):
+            port = self.base_port + 100 + int(name.rsplit("-", 1)[1])
         else:
             port = self.base_port + offsets[name]
         return "http://127.0.0.1:%d" % port

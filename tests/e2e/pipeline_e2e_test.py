@@ -242,9 +242,35 @@ class Api(unittest.TestCase):
         # A child is not listed on its own: the tenant's list shows roots only.
         self.assertNotIn(exe["submission"]["id"], c.states(c.key_a))
 
+    def test_a_windows_programs_behaviour_is_in_its_report(self):
+        c = self.cluster
+        path = os.path.join(BINARY_DIR, "tests", "winbins", "x64", "t02_runkey.exe")
+        if not os.path.exists(path):
+            self.skipTest("no %s (build target kensa_winbins)" % path)
+        with open(path, "rb") as handle:
+            program = handle.read()
+        answer = c.submit_ok(c.key_a, "t02_runkey.exe", program)
+        root = answer["submission"]["id"]
+        states = c.wait_finished(c.key_a, [root])
+        self.assertEqual(states[root], "SUBMISSION_STATE_DONE")
+        status, report = c.get_json("/api/v1/submissions/%s/report" % root, c.key_a)
+        self.assertEqual(status, 200)
+        sandbox = report["sandboxResult"]
+        self.assertTrue(sandbox["ran"])
+        self.assertEqual(sandbox["backend"], "emulator")
+        writes = [e for e in sandbox["behavior"]["registryEvents"] if e["operation"] == "set_value"]
+        self.assertTrue(any("\\CurrentVersion\\Run" in e["target"] and "SbxTest" in e.get("details", "") for e in writes),
+                        writes)
+        behaviour = [s for s in sandbox["signatures"] if s["source"] == "behavior"]
+        self.assertTrue(any("T1547.001" in s.get("attackTechniques", []) for s in behaviour), behaviour)
+        # Behaviour signatures score like static ones.
+        contributions = {x["signature"] for x in report["verdict"].get("contributions", [])}
+        self.assertTrue(contributions & {s["name"] for s in behaviour}, contributions)
+        self.assertGreaterEqual(c.metric("sandbox-runner-1", 'kensa_tasks_total{outcome="done",stage="sandbox"}'), 1)
+
     def test_metrics_and_health(self):
         c = self.cluster
-        for name in ("gateway", "intake", "static-analysis-1", "report-generator-1"):
+        for name in ("gateway", "intake", "static-analysis-1", "sandbox-runner-1", "report-generator-1"):
             with urllib.request.urlopen(c.admin_url(name) + "/healthz", timeout=10) as response:
                 self.assertEqual(response.status, 200)
             with urllib.request.urlopen(c.admin_url(name) + "/readyz", timeout=10) as response:

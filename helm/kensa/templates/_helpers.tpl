@@ -81,7 +81,7 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 {{/*
 One Kensa Deployment. Arguments (a dict):
   root        the chart's root context ($)
-  component   gateway | intake | static-analysis | report-generator
+  component   gateway | intake | static-analysis | sandbox-runner | report-generator | forensic-ingest
   values      the component's values (.Values.gateway, ...)
   args        extra arguments after "<component> --config /etc/kensa/kensa.yaml"
   ports       list of (dict "name" "http" "port" 8080), besides the admin port

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
+#include "foreign_layout.h"
 #include "kensa/archive/archive_reader.h"
 #include "kensa/core/file.h"
 #include "kensa/hashing/hashes.h"
@@ -37,6 +39,32 @@ bool SafeRelativePath(const std::string& path) {
   return true;
 }
 
+// Manifest or a foreign layout at the top of `paths`.
+bool HasLayout(const std::vector<std::string>& paths) {
+  return std::find(paths.begin(), paths.end(), kManifest) != paths.end() ||
+         foreign::Detect(paths) != foreign::Layout::kNone;
+}
+
+// Files and folders (with a trailing "/") of `dir` down to three levels: enough to recognise a
+// layout without walking a whole collection.
+std::vector<std::string> ShallowListing(const fs::path& dir) {
+  constexpr std::size_t kMaxEntries = 20000;
+  constexpr int kMaxDepth = 3;
+  std::vector<std::string> paths;
+  std::error_code error;
+  for (fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, error), end;
+       !error && it != end && paths.size() < kMaxEntries; it.increment(error)) {
+    const std::string relative = fs::relative(it->path(), dir, error).generic_string();
+    if (it->is_directory(error)) {
+      paths.push_back(relative + "/");
+      if (it.depth() + 1 >= kMaxDepth) it.disable_recursion_pending();
+    } else {
+      paths.push_back(relative);
+    }
+  }
+  return paths;
+}
+
 }  // namespace
 
 Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits) {
@@ -59,8 +87,17 @@ Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& nam
   collection.max_item_bytes_ = limits.max_item_bytes;
   // Members share one top folder (kensa-<host>-<time>/); strip it.
   std::set<std::string> tops;
-  for (const auto& member : listing.members) tops.insert(SplitTop(member.name).first);
-  const bool one_top = tops.size() == 1 && !tops.begin()->empty();
+  std::vector<std::string> full_names;
+  std::vector<std::string> stripped_names;
+  for (const auto& member : listing.members) {
+    tops.insert(SplitTop(member.name).first);
+    full_names.push_back(member.name);
+    stripped_names.push_back(SplitTop(member.name).second);
+  }
+  // ...unless the members themselves are a layout whose top folder means something (a KAPE
+  // zip holding only "C/...").
+  const bool one_top = tops.size() == 1 && !tops.begin()->empty() &&
+                       !(HasLayout(full_names) && !HasLayout(stripped_names));
   for (auto& member : listing.members) {
     std::string path = one_top ? SplitTop(member.name).second : member.name;
     if (path.empty() || path.back() == '/') continue;  // folders
@@ -97,13 +134,18 @@ Result<Collection> Collection::Open(const std::string& path, const CollectionLim
     return OpenArchive(data, path, limits);
   }
   fs::path top = path;
-  if (!fs::exists(top / kManifest, error)) {
+  if (!fs::exists(top / kManifest, error) && !HasLayout(ShallowListing(top))) {
     // A folder holding the unpacked archive's single top folder.
     std::vector<fs::path> candidates;
     for (const auto& entry : fs::directory_iterator(path, error)) {
-      if (entry.is_directory(error) && fs::exists(entry.path() / kManifest, error)) candidates.push_back(entry.path());
+      if (entry.is_directory(error) && (fs::exists(entry.path() / kManifest, error) || HasLayout(ShallowListing(entry.path())))) {
+        candidates.push_back(entry.path());
+      }
     }
-    if (candidates.size() != 1) return FailedPreconditionError("no manifest.json in " + path + " (not a Kensa collection)");
+    if (candidates.size() != 1) {
+      return FailedPreconditionError("no manifest.json in " + path +
+                                     " (not a Kensa collection, nor a Velociraptor, KAPE or UAC one)");
+    }
     top = candidates.front();
   }
   Collection collection;
@@ -126,9 +168,11 @@ Result<Collection> Collection::Open(const std::string& path, const CollectionLim
 bool Collection::LooksLikeCollection(const std::string& path) {
   std::error_code error;
   if (fs::is_directory(path, error)) {
-    if (fs::exists(fs::path(path) / kManifest, error)) return true;
+    if (fs::exists(fs::path(path) / kManifest, error) || HasLayout(ShallowListing(path))) return true;
     for (const auto& entry : fs::directory_iterator(path, error)) {
-      if (entry.is_directory(error) && fs::exists(entry.path() / kManifest, error)) return true;
+      if (entry.is_directory(error) && (fs::exists(entry.path() / kManifest, error) || HasLayout(ShallowListing(entry.path())))) {
+        return true;
+      }
     }
     return false;
   }
@@ -140,6 +184,62 @@ bool Collection::LooksLikeCollection(const std::string& path) {
 }
 
 Status Collection::Load(const CollectionLimits& limits) {
+  std::vector<std::string> stored = StoredPaths();
+  if (std::find(stored.begin(), stored.end(), kManifest) != stored.end()) return LoadManifest(limits);
+  const foreign::Layout kind = foreign::Detect(stored);
+  if (kind == foreign::Layout::kNone) {
+    return FailedPreconditionError(info_.path() +
+                                   " has no manifest.json (not a Kensa collection, nor a Velociraptor, KAPE or UAC one)");
+  }
+  const foreign::ReadStored read{[this](const std::string& path) { return ReadStored(path); },
+                                 [this](const std::string& path) { return ReadStoredHead(path); }};
+  foreign::ForeignLayout layout = kind == foreign::Layout::kVelociraptor ? foreign::MapVelociraptor(stored, read)
+                                  : kind == foreign::Layout::kKape       ? foreign::MapKape(stored, read)
+                                                                         : foreign::MapUac(stored, read);
+  foreign_ = true;
+  *info_.mutable_manifest() = std::move(layout.manifest);
+  for (auto& problem : layout.problems) info_.add_problems(std::move(problem));
+  std::size_t unverified = 0;
+  for (auto& mapped : layout.items) {
+    auto bytes = ReadStored(mapped.stored);
+    if (!bytes) {
+      info_.add_problems(mapped.stored + ": " + bytes.error().message());
+      continue;
+    }
+    // Two stored files for one host path (the same file through two accessors): the second
+    // stays under its stored name.
+    if (aliases_.count(mapped.path)) mapped.path = mapped.stored;
+    if (aliases_.count(mapped.path)) continue;
+    aliases_[mapped.path] = mapped.stored;
+    auto* item = info_.mutable_manifest()->add_items();
+    item->set_path(mapped.path);
+    item->set_kind(mapped.kind);
+    item->set_source(mapped.source);
+    item->set_artifact(mapped.artifact);
+    item->set_size(bytes->size());
+    item->set_sha256(hashing::Sha256Hex(*bytes));
+    item->set_mtime(mapped.mtime);
+    if (mapped.stored != mapped.path) item->set_stored_as(mapped.stored);
+    if (!mapped.expected_sha256.empty()) {
+      if (mapped.expected_sha256 != item->sha256()) info_.add_hash_mismatches(mapped.path);
+    } else if (!mapped.expected_sha1.empty()) {
+      if (mapped.expected_sha1 != foreign::Sha1Hex(*bytes)) info_.add_hash_mismatches(mapped.path);
+    } else {
+      item->set_unverified(true);
+      ++unverified;
+    }
+  }
+  if (unverified > 0) {
+    info_.add_problems(std::to_string(unverified) + " of " + std::to_string(info_.manifest().items_size()) + " items are unverified: " +
+                       foreign::LayoutName(kind) + " recorded no hash of them (sha256 computed by Kensa on opening)");
+  }
+  for (auto& table : layout.tables) {
+    AddDerivedItem(table.path, table.artifact, table.source, Bytes(table.text.begin(), table.text.end()));
+  }
+  return Status::Ok();
+}
+
+Status Collection::LoadManifest(const CollectionLimits& limits) {
   auto manifest_bytes = Read(kManifest);
   if (!manifest_bytes) return FailedPreconditionError(info_.path() + " has no manifest.json (not a Kensa collection)");
   if (manifest_bytes->size() > limits.max_manifest_bytes) return ResourceExhaustedError("manifest.json is too large");
@@ -166,7 +266,47 @@ Status Collection::Load(const CollectionLimits& limits) {
   return Status::Ok();
 }
 
+std::vector<std::string> Collection::StoredPaths() const {
+  std::vector<std::string> paths = folder_paths_;
+  for (const auto& [path, bytes] : members_) paths.push_back(path);
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+Result<Bytes> Collection::ReadStored(const std::string& stored) const {
+  if (!SafeRelativePath(stored)) return InvalidArgumentError("unsafe path in collection: " + stored);
+  if (folder_.empty()) {
+    auto it = members_.find(stored);
+    if (it == members_.end()) return NotFoundError("not in the collection: " + stored);
+    return it->second;
+  }
+  return ReadFileBounded(folder_ + "/" + stored, max_item_bytes_);
+}
+
+Bytes Collection::ReadStoredHead(const std::string& stored) const {
+  // Enough for the magic numbers the artifact table looks at (MZ, \x7fELF).
+  constexpr std::size_t kHeadBytes = 8;
+  if (!SafeRelativePath(stored)) return {};
+  if (folder_.empty()) {
+    auto it = members_.find(stored);
+    if (it == members_.end()) return {};
+    return Bytes(it->second.begin(), it->second.begin() + static_cast<std::ptrdiff_t>(std::min(it->second.size(), kHeadBytes)));
+  }
+  std::ifstream in(folder_ + "/" + stored, std::ios::binary);
+  Bytes head(kHeadBytes);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(in ? kHeadBytes : static_cast<std::size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return head;
+}
+
 std::vector<std::string> Collection::Paths() const {
+  if (foreign_) {
+    std::vector<std::string> paths;
+    for (const auto& [path, stored] : aliases_) paths.push_back(path);
+    for (const auto& [path, bytes] : derived_) paths.push_back(path);
+    std::sort(paths.begin(), paths.end());
+    return paths;
+  }
   std::vector<std::string> paths = folder_paths_;
   for (const auto& [path, bytes] : members_) paths.push_back(path);
   for (const auto& [path, bytes] : derived_) paths.push_back(path);
@@ -177,12 +317,12 @@ std::vector<std::string> Collection::Paths() const {
 Result<Bytes> Collection::Read(const std::string& path) const {
   if (!SafeRelativePath(path)) return InvalidArgumentError("unsafe path in collection: " + path);
   if (auto derived = derived_.find(path); derived != derived_.end()) return derived->second;
-  if (folder_.empty()) {
-    auto it = members_.find(path);
-    if (it == members_.end()) return NotFoundError("not in the collection: " + path);
-    return it->second;
+  if (foreign_) {
+    auto alias = aliases_.find(path);
+    if (alias == aliases_.end()) return NotFoundError("not in the collection: " + path);
+    return ReadStored(alias->second);
   }
-  return ReadFileBounded(folder_ + "/" + path, max_item_bytes_);
+  return ReadStored(path);
 }
 
 void Collection::AddDerivedItem(const std::string& path, const std::string& artifact, const std::string& source,

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "image_dump.h"
 #include "kensa/hashing/hashes.h"
 
 namespace kensa::emulator::internal {
@@ -783,6 +784,27 @@ void Machine::DumpRegion(Region& region, const std::string& found_by) {
   memory_dumps_.push_back(std::move(artifact));
 }
 
+void Machine::DumpUnpackedImage(std::uint64_t entry) {
+  WriteWatch& watch = memory_.write_watch();
+  if (image_dumps_ >= options_.limits.max_image_dumps) return;
+  ++image_dumps_;
+  const std::uint64_t base = watch.base();
+  const std::uint64_t size = std::min(watch.size(), options_.limits.max_artifact_bytes);
+  Artifact artifact;
+  artifact.content = ReadBytes(base, static_cast<std::size_t>(size));
+  RebuildPeFromImage(artifact.content, static_cast<std::uint32_t>(entry - base));
+  artifact.sha256 = hashing::Sha256Hex(artifact.content);
+  artifact.name = "memory_" + Hex(base) + "_entry_" + Hex(entry);
+  auto* r = result_.add_executed_memory_regions();
+  r->set_address(base);
+  r->set_size(watch.size());
+  r->set_sha256(artifact.sha256);
+  r->set_found_by("executed_written_image");
+  memory_dumps_.push_back(std::move(artifact));
+  // What was written is in this dump; a later layer written over it makes another one.
+  watch.Capture(*cpu_);
+}
+
 void Machine::End(EmulationEndReason reason, std::string detail) {
   if (!ended_) {
     ended_ = true;
@@ -820,6 +842,12 @@ void Machine::OnInstruction(std::uint64_t address) {
 }
 
 void Machine::OnBlock(std::uint64_t address) {
+  // The sample's image: only a granule's first execution costs more than this test.
+  WriteWatch& watch = memory_.write_watch();
+  if (watch.Contains(address)) {
+    if (watch.OnFirstExecution(address)) DumpUnpackedImage(address);
+    return;
+  }
   if (address >= cached_region_low_ && address < cached_region_high_) return;
   Region* region = memory_.Find(address);
   if (region == nullptr) return;
@@ -829,6 +857,11 @@ void Machine::OnBlock(std::uint64_t address) {
 }
 
 bool Machine::OnFault(MemoryFault kind, bool unmapped, std::uint64_t address, int size) {
+  // The first write to a watched granule of the image: recorded, allowed, retried.
+  if (kind == MemoryFault::kWrite && !unmapped &&
+      memory_.write_watch().OnWriteFault(*cpu_, address, size)) {
+    return true;
+  }
   const char* what = kind == MemoryFault::kRead    ? "read"
                      : kind == MemoryFault::kWrite ? "write"
                                                    : "execution";

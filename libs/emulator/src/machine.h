@@ -237,6 +237,9 @@ class Machine {
   void Console(std::string_view text);
   // Records an executed or made-executable memory range (once per region).
   void DumpRegion(Region& region, const std::string& found_by);
+  // Code the sample wrote into its own image is about to run at `entry`: dumps the whole image
+  // rebuilt as a PE file (image_dump.h), at most limits.max_image_dumps times.
+  void DumpUnpackedImage(std::uint64_t entry);
 
   // Ends the emulation from inside a hook (ExitProcess, limits, faults). Safe to call twice:
   // the first reason wins.
@@ -403,6 +406,7 @@ class Machine {
 
   std::uint64_t instructions_ = 0;
   std::uint64_t api_calls_ = 0;
+  std::uint32_t image_dumps_ = 0;
   std::uint64_t current_seq_ = 0;
   std::uint64_t slept_ms_ = 0;
   std::uint64_t cached_region_low_ = 1;

@@ -173,11 +173,15 @@ Status LoadPe(Machine& machine, ByteSpan file, const analysis::v1::PeInfo& info)
                            machine.memory().IsFree(base, size_of_image);
   std::string name = machine.options().environment.sample_path;
   name = AsciiLower(name.substr(name.find_last_of('\\') + 1));
+  // Mapped in granules for the write watch (self-unpacking into the image, write_watch.h).
+  const std::uint64_t granule = WriteWatch::GranuleFor(size_of_image);
   if (base_usable) {
-    KENSA_RETURN_IF_ERROR(machine.memory().MapAt(base, size_of_image, kProtAll, "image:" + name));
+    KENSA_RETURN_IF_ERROR(machine.memory().MapAt(base, size_of_image, kProtAll, "image:" + name,
+                                                 false, granule));
   } else {
     KENSA_ASSIGN_OR_RETURN(base, machine.memory().Allocate(size_of_image, kProtAll, "image:" + name,
-                                                           false, 0x10000000, kStubLow));
+                                                           false, 0x10000000, kStubLow, 0x10000,
+                                                           granule));
     if (h.reloc_rva != 0) ApplyRelocations(image, h, base - h.image_base);
   }
   // The loader writes the actual base into the mapped header.
@@ -221,6 +225,8 @@ Status LoadPe(Machine& machine, ByteSpan file, const analysis::v1::PeInfo& info)
     }
   }
   machine.cpu().Write(base, image.data(), image.size());
+  // From here on, writes into the image are the sample's own.
+  KENSA_RETURN_IF_ERROR(machine.memory().WatchWrites(base));
 
   for (std::uint64_t callback : info.tls_callbacks()) {
     machine.AddRun(callback - h.image_base + base, {base, 1, 0}, "tls_callback");

@@ -469,4 +469,10 @@ Result<std::string> RunIsolated(const std::function<Result<std::string>()>& work
   return result;
 }
 
+void CrashIfMarked(ByteSpan data, std::string_view marker) {
+  if (marker.empty()) return;
+  const auto* begin = reinterpret_cast<const std::uint8_t*>(marker.data());
+  if (std::search(data.begin(), data.end(), begin, begin + marker.size()) != data.end()) std::raise(SIGSEGV);
+}
+
 }  // namespace kensa::isolation

@@ -6,6 +6,7 @@
 
 #include "binary_rc4.h"
 #include "ecma376.h"
+#include "kensa/ole/powerpoint.h"
 
 namespace kensa::offcrypto {
 namespace {
@@ -17,7 +18,9 @@ constexpr std::size_t kMaxBiffRecordsForFilePass = 8;
 constexpr std::uint16_t kFilePass = 0x002F;
 // [MS-PPT] 2.3.2 CurrentUserAtom.headerToken of an encrypted presentation.
 constexpr std::uint32_t kPptEncryptedToken = 0xF3D1C4DF;
+constexpr std::uint32_t kPptPlainToken = 0xE391C05F;
 constexpr std::uint64_t kPptHeaderTokenOffset = 12;
+constexpr std::uint64_t kPptRecordHeaderSize = 8;
 // [MS-DOC] 2.5.2 FibBase: wIdent, and the flag bits at offset 0x0A.
 constexpr std::uint16_t kWordIdent = 0xA5EC;
 constexpr std::uint16_t kFibEncrypted = 0x0100;
@@ -167,17 +170,40 @@ bool DetectWord(const ole::CompoundFile& file, Detected* out) {
   return true;
 }
 
+// [MS-PPT] 2.3.7: an encrypted presentation says so in its CurrentUserAtom; its
+// CryptSession10Container, the persist object the current UserEditAtom names in
+// encryptSessionPersistIdRef, holds the encryption header as Word's table stream does.
 bool DetectPowerPoint(const ole::CompoundFile& file, Detected* out) {
   if (file.Find("PowerPoint Document") == nullptr) return false;
-  auto user = file.ReadStream("Current User");
-  if (!user || ReadLe<std::uint32_t>(*user, kPptHeaderTokenOffset) != kPptEncryptedToken) {
-    return false;
-  }
-  // [MS-PPT] 2.3.7: PowerPoint encrypts only with RC4 CryptoAPI (CryptSession10Container).
+  auto user_stream = file.ReadStream("Current User");
+  if (!user_stream) return false;
+  auto user = ole::ReadPptCurrentUser(*user_stream);
+  if (!user || user->header_token != kPptEncryptedToken) return false;
   out->stream = "PowerPoint Document";
   out->encryption.where = "PowerPoint Current User";
   out->encryption.method = Method::kRc4CryptoApi;
   out->encryption.detail = "RC4 CryptoAPI (CryptSession10Container)";
+  auto document = file.ReadStream("PowerPoint Document");
+  if (!document) {
+    out->malformed = "PowerPoint Document: " + document.error().message();
+    return true;
+  }
+  auto directory = ole::ReadPptPersistDirectory(*document, user->offset_to_current_edit);
+  if (!directory) {
+    out->malformed = directory.error().message();
+    return true;
+  }
+  const std::uint32_t session = directory->edits.front().encrypt_session_persist_id_ref;
+  const auto at = directory->offsets.find(session);
+  const auto header = at == directory->offsets.end()
+                          ? std::nullopt
+                          : ole::ReadPptRecordHeader(*document, at->second);
+  if (session == 0 || !header || header->type != ole::kPptCryptSession10Container) {
+    out->malformed =
+        "no CryptSession10Container (encryptSessionPersistIdRef " + std::to_string(session) + ")";
+    return true;
+  }
+  DetectRc4Family(SubSpan(*document, at->second + kPptRecordHeaderSize, header->length), out);
   return true;
 }
 
@@ -307,6 +333,86 @@ Result<Bytes> DecryptWord(const ole::CompoundFile& file, const internal::Rc4Bloc
   return document;
 }
 
+void PutLe32(Bytes& data, std::uint64_t offset, std::uint32_t value) {
+  for (std::uint64_t i = 0; i < 4 && offset + i < data.size(); ++i) {
+    data[offset + i] = static_cast<std::uint8_t>(value >> (8 * i));
+  }
+}
+
+// [MS-PPT] 2.3.7: each persist object of the "PowerPoint Document" stream but the
+// CryptSession10Container is encrypted on its own, record header included: one keystream keyed
+// with the persist id as the block number, from the object's first byte to its record's end.
+// UserEditAtom and PersistDirectoryAtom records are never encrypted. The plain presentation is
+// what msoffcrypto-tool writes, byte for byte: CurrentUserAtom.headerToken says "not
+// encrypted", the UserEditAtom loses encryptSessionPersistIdRef (recLen 0x1C, the 4 bytes
+// zeroed), the CryptSession10Container is zeroed and dropped from its persist directory entry
+// when it is the entry's last id, so every stream keeps its size. The Pictures and
+// EncryptedSummary streams stay encrypted (as msoffcrypto-tool leaves them).
+Result<Bytes> DecryptPowerPoint(const ole::CompoundFile& file, const internal::Rc4BlockKeys& keys,
+                                const OffcryptoLimits& limits) {
+  auto document = file.ReadStream("PowerPoint Document");
+  if (!document)
+    return Status(document.error().code(), "PowerPoint Document: " + document.error().message());
+  auto user_stream = file.ReadStream("Current User");
+  if (!user_stream)
+    return Status(user_stream.error().code(), "Current User: " + user_stream.error().message());
+  KENSA_ASSIGN_OR_RETURN(const ole::PptCurrentUser user, ole::ReadPptCurrentUser(*user_stream));
+  KENSA_ASSIGN_OR_RETURN(const ole::PptPersistDirectory directory,
+                         ole::ReadPptPersistDirectory(*document, user.offset_to_current_edit));
+  const ole::PptUserEdit& edit = directory.edits.front();
+  const std::uint32_t session = edit.encrypt_session_persist_id_ref;
+  const std::uint64_t size = document->size();
+  Bytes plain = *document;
+  // Persist objects may overlap in a hostile file: the bytes decrypted are bounded, not the
+  // object count alone.
+  std::uint64_t decrypted = 0;
+  for (const auto& [id, offset] : directory.offsets) {
+    const auto header = ole::ReadPptRecordHeader(*document, offset);
+    if (!header) continue;  // past the end of the stream
+    if (id == session) {
+      const std::uint64_t end =
+          std::min<std::uint64_t>(offset + kPptRecordHeaderSize + header->length, size);
+      std::fill(plain.begin() + offset, plain.begin() + static_cast<std::ptrdiff_t>(end), 0);
+      continue;
+    }
+    if (header->type == ole::kPptUserEditAtom || header->type == ole::kPptPersistDirectoryAtom) {
+      continue;
+    }
+    internal::Rc4 rc4(keys.Key(id));
+    std::copy_n(document->begin() + offset, kPptRecordHeaderSize, plain.begin() + offset);
+    rc4.Apply(plain.data() + offset, kPptRecordHeaderSize);
+    const std::uint32_t length = ReadLe<std::uint32_t>(plain, offset + 4).value_or(0);
+    const std::uint64_t body = offset + kPptRecordHeaderSize;
+    const std::uint64_t end = std::min<std::uint64_t>(body + length, size);
+    decrypted += end - offset;
+    if (decrypted > limits.max_package_size) {
+      return ResourceExhaustedError("persist objects over " +
+                                    std::to_string(limits.max_package_size) + " bytes");
+    }
+    std::copy(document->begin() + static_cast<std::ptrdiff_t>(body),
+              document->begin() + static_cast<std::ptrdiff_t>(end),
+              plain.begin() + static_cast<std::ptrdiff_t>(body));
+    rc4.Apply(plain.data() + body, static_cast<std::size_t>(end - body));
+  }
+  if (edit.record_length >= 4) {
+    PutLe32(plain, edit.offset + 4, edit.record_length - 4);
+    PutLe32(plain, edit.offset + kPptRecordHeaderSize + edit.record_length - 4, 0);
+  }
+  for (const ole::PptPersistEntry& entry : directory.entries) {
+    if (entry.count > 0 && entry.first_id + entry.count - 1 == session) {
+      PutLe32(plain, entry.header_offset, entry.first_id | ((entry.count - 1) << 20));
+      break;
+    }
+  }
+  Bytes plain_user = *user_stream;
+  PutLe32(plain_user, kPptHeaderTokenOffset, kPptPlainToken);
+  Bytes result;
+  KENSA_ASSIGN_OR_RETURN(result, file.WithStreamContents("PowerPoint Document", plain));
+  auto reopened = ole::CompoundFile::Open(result);
+  if (!reopened) return reopened.error();
+  return reopened->WithStreamContents("Current User", plain_user);
+}
+
 }  // namespace
 
 std::string_view MethodName(Method method) {
@@ -360,7 +466,9 @@ Decryption Decrypt(const ole::CompoundFile& file, const std::vector<std::string>
       return out;
     }
     auto document = detected.stream == "Workbook" ? DecryptWorkbook(file, *keys)
-                                                  : DecryptWord(file, *keys);
+                    : detected.stream == "PowerPoint Document"
+                        ? DecryptPowerPoint(file, *keys, limits)
+                        : DecryptWord(file, *keys);
     if (!document) {
       out.outcome = Outcome::kMalformed;
       out.reason = document.error().message();

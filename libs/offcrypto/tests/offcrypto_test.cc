@@ -138,10 +138,28 @@ TEST_CASE("a Word RC4 document decrypts stream by stream inside its compound fil
         "3f8f30b882843b29e78c29c6d285f9d6f77507cb7e9837bafe6aa7f49f3ac09e");
 }
 
-TEST_CASE("an encrypted presentation is recognised, not decrypted") {
-  const Decryption d = DecryptFile("encrypted.ppt", {"encrypted"});
-  CHECK(d.outcome == Outcome::kUnsupported);
-  CHECK(d.reason == "rc4_cryptoapi (PowerPoint Current User) is recognised, not decrypted");
+TEST_CASE("an RC4 CryptoAPI presentation decrypts persist object by persist object") {
+  const Decryption d = DecryptFile("encrypted.ppt", {"wrong", "encrypted"});
+  REQUIRE(d.outcome == Outcome::kDecrypted);
+  CHECK(d.password_index == 1);
+  CHECK(d.encryption.method == Method::kRc4CryptoApi);
+  // The header in the CryptSession10Container (persist id 4): a 40-bit key.
+  CHECK(d.encryption.detail == "RC4-40 SHA-1 (Microsoft Base Cryptographic Provider v1.0)");
+  // msoffcrypto-tool 6.1 (`msoffcrypto-tool -p encrypted`) writes the same file, byte for byte.
+  CHECK(d.document.size() == 43520);
+  CHECK(hashing::Sha256Hex(d.document) ==
+        "c886415d1ee81449ce6db2796bc3337bc065a20cd2deec24aa0b4393cd756287");
+  auto plain = ole::CompoundFile::Open(d.document);
+  REQUIRE(plain);
+  CHECK(DetectEncryption(*plain).method == Method::kNone);
+  auto document = plain->ReadStream("PowerPoint Document");
+  REQUIRE(document);
+  // The slide's TextBytesAtom and TextCharsAtom, in the clear.
+  const std::string text(document->begin(), document->end());
+  CHECK(text.find("Encrypted Test File") != std::string::npos);
+  CHECK(text.find(std::string("N\0o\0 \0o\0t\0h\0e\0r\0", 16)) != std::string::npos);
+  const Decryption wrong = DecryptFile("encrypted.ppt", {"wrong"});
+  CHECK(wrong.outcome == Outcome::kPasswordNotFound);
 }
 
 TEST_CASE("a spinCount over the limit is reported without trying a password") {

@@ -16,14 +16,86 @@ namespace {
 constexpr const char* kGenerator = "kensa 0.1.0";
 constexpr const char* kReportSchemaVersion = "1";
 
+// The stored result of `stage` for this content under the current configuration, if any.
+template <typename Message>
+Result<std::optional<Message>> LoadStageResult(Orchestrator& orchestrator, const std::string& sha256,
+                                               const char* stage) {
+  KENSA_ASSIGN_OR_RETURN(auto bytes, orchestrator.store().GetResult(sha256, stage, orchestrator.config_version()));
+  if (!bytes) return std::optional<Message>();
+  Message result;
+  if (!result.ParseFromString(*bytes)) {
+    return DataLossError("stored " + std::string(stage) + " result of " + sha256 + " does not parse");
+  }
+  return std::optional<Message>(std::move(result));
+}
+
 Result<std::optional<analysis::v1::StaticResult>> LoadStaticResult(Orchestrator& orchestrator,
                                                                    const std::string& sha256) {
-  KENSA_ASSIGN_OR_RETURN(auto bytes, orchestrator.store().GetResult(sha256, kStaticStage,
-                                                                    orchestrator.config_version()));
-  if (!bytes) return std::optional<analysis::v1::StaticResult>();
-  analysis::v1::StaticResult result;
-  if (!result.ParseFromString(*bytes)) return DataLossError("stored static result of " + sha256 + " does not parse");
-  return std::optional<analysis::v1::StaticResult>(std::move(result));
+  return LoadStageResult<analysis::v1::StaticResult>(orchestrator, sha256, kStaticStage);
+}
+
+Result<std::optional<analysis::v1::SandboxResult>> LoadSandboxResult(Orchestrator& orchestrator,
+                                                                     const std::string& sha256) {
+  return LoadStageResult<analysis::v1::SandboxResult>(orchestrator, sha256, kSandboxStage);
+}
+
+// Stores the bytes of files a stage produced, before the result that names them, so that a
+// stored result always finds its children again.
+Status PutChildBlobs(Orchestrator& orchestrator, const std::map<std::string, Bytes>& child_bytes) {
+  for (const auto& [child_sha256, bytes] : child_bytes) {
+    KENSA_RETURN_IF_ERROR(StatusOf(orchestrator.blobs().Put(bytes)));
+  }
+  return Status::Ok();
+}
+
+// Admits `files` as children of `submission`. Child i gets index first_index + i, so a
+// redelivered task (cached result or not) derives the same child ids, and the children of
+// different stages of one node never share an id.
+Status AdmitChildren(Orchestrator& orchestrator, const Submission& submission,
+                     const google::protobuf::RepeatedPtrField<analysis::v1::ExtractedFile>& files,
+                     std::size_t first_index, const std::map<std::string, Bytes>& child_bytes) {
+  for (int i = 0; i < files.size(); ++i) {
+    const auto& file = files.Get(i);
+    Bytes data;
+    if (auto it = child_bytes.find(file.sha256()); it != child_bytes.end()) {
+      data = it->second;
+    } else {
+      auto stored = orchestrator.blobs().Get(file.sha256(), orchestrator.limits().max_sample_bytes);
+      if (!stored) {
+        if (stored.error().code() == StatusCode::kNotFound) continue;  // listed, never extracted
+        return stored.error();
+      }
+      data = std::move(*stored);
+    }
+    KENSA_RETURN_IF_ERROR(StatusOf(
+        orchestrator.AdmitChild(submission, file, first_index + static_cast<std::size_t>(i), data)));
+  }
+  return Status::Ok();
+}
+
+// The node's last stage is done: record it and tell the tree.
+Status FinishNode(Orchestrator& orchestrator, Submission& submission) {
+  if (submission.id() == submission.root_id()) {
+    KENSA_RETURN_IF_ERROR(orchestrator.StoreSubmission(submission));  // the root is done with its report
+  } else {
+    KENSA_RETURN_IF_ERROR(orchestrator.SetState(submission, sample::v1::SUBMISSION_STATE_DONE));
+  }
+  return orchestrator.CompleteNode(submission);
+}
+
+// Loads the task's submission for a stage of a sample node. Empty when it finished already
+// (the ack of the task was lost): the caller only makes sure the tree knows.
+Result<std::optional<Submission>> StartNodeStage(Orchestrator& orchestrator, const pipeline::v1::Task& task) {
+  KENSA_ASSIGN_OR_RETURN(auto loaded, orchestrator.LoadSubmission(task.submission_id()));
+  if (!loaded) return NotFoundError("submission " + task.submission_id() + " is unknown");
+  if (loaded->state() == sample::v1::SUBMISSION_STATE_FAILED || loaded->state() == sample::v1::SUBMISSION_STATE_DONE) {
+    KENSA_RETURN_IF_ERROR(orchestrator.CompleteNode(*loaded));
+    return std::optional<Submission>();
+  }
+  if (loaded->state() == sample::v1::SUBMISSION_STATE_QUEUED) {
+    KENSA_RETURN_IF_ERROR(orchestrator.SetState(*loaded, sample::v1::SUBMISSION_STATE_RUNNING));
+  }
+  return loaded;
 }
 
 }  // namespace
@@ -41,18 +113,38 @@ StaticAnalysisFunction AnalyzeWith(const static_analysis::StaticAnalyzer& analyz
   };
 }
 
+void ChildrenToMessage(const std::vector<ChildFile>& children,
+                       google::protobuf::RepeatedPtrField<pipeline::v1::StaticStageChild>* out) {
+  for (const auto& child : children) {
+    auto* added = out->Add();
+    *added->mutable_info() = child.info;
+    added->set_data(std::string(child.data.begin(), child.data.end()));
+  }
+}
+
+std::vector<ChildFile> ChildrenFromMessage(
+    const google::protobuf::RepeatedPtrField<pipeline::v1::StaticStageChild>& children) {
+  std::vector<ChildFile> files;
+  files.reserve(static_cast<std::size_t>(children.size()));
+  for (const auto& child : children) files.push_back({child.info(), Bytes(child.data().begin(), child.data().end())});
+  return files;
+}
+
+SandboxFunction RunInSandbox(const sandbox::Sandbox& sandbox) {
+  return [&sandbox](ByteSpan data, const Submission&, const analysis::v1::StaticResult& static_result)
+             -> Result<SandboxOutput> {
+    KENSA_ASSIGN_OR_RETURN(sandbox::SandboxRun run, sandbox.Run(data, static_result));
+    SandboxOutput output;
+    output.result = std::move(run.result);
+    for (auto& child : run.children) output.children.push_back({std::move(child.info), std::move(child.data)});
+    return output;
+  };
+}
+
 Status StaticStage::Run(const pipeline::v1::Task& task) {
-  KENSA_ASSIGN_OR_RETURN(auto loaded, orchestrator_.LoadSubmission(task.submission_id()));
-  if (!loaded) return NotFoundError("submission " + task.submission_id() + " is unknown");
-  Submission submission = std::move(*loaded);
-  if (submission.state() == sample::v1::SUBMISSION_STATE_FAILED ||
-      (submission.state() == sample::v1::SUBMISSION_STATE_DONE)) {
-    // Redelivered after it finished (the ack was lost): only make sure the tree knows.
-    return orchestrator_.CompleteNode(submission);
-  }
-  if (submission.state() == sample::v1::SUBMISSION_STATE_QUEUED) {
-    KENSA_RETURN_IF_ERROR(orchestrator_.SetState(submission, sample::v1::SUBMISSION_STATE_RUNNING));
-  }
+  KENSA_ASSIGN_OR_RETURN(auto started, StartNodeStage(orchestrator_, task));
+  if (!started) return Status::Ok();
+  Submission submission = std::move(*started);
   const std::string sha256 = submission.sample().hashes().sha256();
 
   analysis::v1::StaticResult result;
@@ -68,11 +160,7 @@ Status StaticStage::Run(const pipeline::v1::Task& task) {
     KENSA_ASSIGN_OR_RETURN(StaticOutput output, analyze_(data, submission));
     result = std::move(output.result);
     for (auto& child : output.children) child_bytes.emplace(child.info.sha256(), std::move(child.data));
-    // Children's bytes go to the blob store before the result that names them is stored, so a
-    // stored result always finds its children again.
-    for (const auto& [child_sha256, bytes] : child_bytes) {
-      KENSA_RETURN_IF_ERROR(StatusOf(orchestrator_.blobs().Put(bytes)));
-    }
+    KENSA_RETURN_IF_ERROR(PutChildBlobs(orchestrator_, child_bytes));
     KENSA_RETURN_IF_ERROR(orchestrator_.store().PutResult(sha256, kStaticStage, orchestrator_.config_version(),
                                                           result.SerializeAsString()));
   }
@@ -86,30 +174,49 @@ Status StaticStage::Run(const pipeline::v1::Task& task) {
   shared_sample.clear_file_name();
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutSample(sha256, shared_sample.SerializeAsString()));
 
-  // Index = position in the result's list, so a redelivered task (cached or not) derives the
-  // same child ids.
-  for (int i = 0; i < result.extracted_files_size(); ++i) {
-    const auto& file = result.extracted_files(i);
-    Bytes data;
-    if (auto it = child_bytes.find(file.sha256()); it != child_bytes.end()) {
-      data = it->second;
-    } else {
-      auto stored = orchestrator_.blobs().Get(file.sha256(), orchestrator_.limits().max_sample_bytes);
-      if (!stored) {
-        if (stored.error().code() == StatusCode::kNotFound) continue;  // listed, never extracted
-        return stored.error();
-      }
-      data = std::move(*stored);
-    }
-    KENSA_RETURN_IF_ERROR(StatusOf(orchestrator_.AdmitChild(submission, file, static_cast<std::size_t>(i), data)));
+  KENSA_RETURN_IF_ERROR(AdmitChildren(orchestrator_, submission, result.extracted_files(), 0, child_bytes));
+
+  if (sandbox_filter_ && sandbox_filter_(result)) {
+    // The node stays running until the sandbox stage finishes it; the sample record now has
+    // its identification for that stage.
+    KENSA_RETURN_IF_ERROR(orchestrator_.StoreSubmission(submission));
+    return orchestrator_.QueueStage(submission, kSandboxStage, task.reanalyze());
+  }
+  return FinishNode(orchestrator_, submission);
+}
+
+Status SandboxStage::Run(const pipeline::v1::Task& task) {
+  KENSA_ASSIGN_OR_RETURN(auto started, StartNodeStage(orchestrator_, task));
+  if (!started) return Status::Ok();
+  Submission submission = std::move(*started);
+  const std::string sha256 = submission.sample().hashes().sha256();
+
+  KENSA_ASSIGN_OR_RETURN(auto static_result, LoadStaticResult(orchestrator_, sha256));
+  if (!static_result) return UnavailableError("static result of " + submission.id() + " is not stored yet");
+
+  analysis::v1::SandboxResult result;
+  std::map<std::string, Bytes> child_bytes;  // by sha256
+  std::optional<analysis::v1::SandboxResult> cached;
+  if (!task.reanalyze()) {
+    KENSA_ASSIGN_OR_RETURN(cached, LoadSandboxResult(orchestrator_, sha256));
+  }
+  if (cached) {
+    result = std::move(*cached);
+  } else {
+    KENSA_ASSIGN_OR_RETURN(const Bytes data, orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_sample_bytes));
+    KENSA_ASSIGN_OR_RETURN(SandboxOutput output, run_(data, submission, *static_result));
+    result = std::move(output.result);
+    for (auto& child : output.children) child_bytes.emplace(child.info.sha256(), std::move(child.data));
+    KENSA_RETURN_IF_ERROR(PutChildBlobs(orchestrator_, child_bytes));
+    KENSA_RETURN_IF_ERROR(orchestrator_.store().PutResult(sha256, kSandboxStage, orchestrator_.config_version(),
+                                                          result.SerializeAsString()));
   }
 
-  if (submission.id() == submission.root_id()) {
-    KENSA_RETURN_IF_ERROR(orchestrator_.StoreSubmission(submission));  // the root is done with its report
-  } else {
-    KENSA_RETURN_IF_ERROR(orchestrator_.SetState(submission, sample::v1::SUBMISSION_STATE_DONE));
-  }
-  return orchestrator_.CompleteNode(submission);
+  // Dropped files and memory dumps come after the static stage's children in the node's index
+  // space (AdmitChildren).
+  KENSA_RETURN_IF_ERROR(AdmitChildren(orchestrator_, submission, result.extracted_files(),
+                                      static_cast<std::size_t>(static_result->extracted_files_size()), child_bytes));
+  return FinishNode(orchestrator_, submission);
 }
 
 Status ReportStage::Run(const pipeline::v1::Task& task) {
@@ -130,15 +237,21 @@ Status ReportStage::Run(const pipeline::v1::Task& task) {
     if (!node) continue;
     report::v1::ChildResult child;
     if (node->state() != sample::v1::SUBMISSION_STATE_FAILED) {
-      KENSA_ASSIGN_OR_RETURN(auto result, LoadStaticResult(orchestrator_, node->sample().hashes().sha256()));
+      const std::string& node_sha256 = node->sample().hashes().sha256();
+      KENSA_ASSIGN_OR_RETURN(auto result, LoadStaticResult(orchestrator_, node_sha256));
       if (result) *child.mutable_static_result() = std::move(*result);
+      KENSA_ASSIGN_OR_RETURN(auto sandbox, LoadSandboxResult(orchestrator_, node_sha256));
+      if (sandbox) *child.mutable_sandbox_result() = std::move(*sandbox);
     }
     *child.mutable_submission() = std::move(*node);
     children.push_back(std::move(child));
   }
 
+  KENSA_ASSIGN_OR_RETURN(auto root_sandbox, LoadSandboxResult(orchestrator_, root.sample().hashes().sha256()));
+
   root.set_state(sample::v1::SUBMISSION_STATE_DONE);
-  report::v1::Report report = AssembleTreeReport(root, std::move(*root_result), std::move(children), model_, "en");
+  report::v1::Report report = AssembleTreeReport(root, std::move(*root_result), std::move(root_sandbox),
+                                                 std::move(children), model_, "en");
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutReport(root.id(), report.SerializeAsString()));
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutFinished(root.sample().hashes().sha256(),
                                                           orchestrator_.config_version(), root.id()));
@@ -204,6 +317,7 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
 }
 
 report::v1::Report AssembleTreeReport(const Submission& root, analysis::v1::StaticResult root_result,
+                                      std::optional<analysis::v1::SandboxResult> root_sandbox,
                                       std::vector<report::v1::ChildResult> children,
                                       const scoring::ScoringModel& model, const std::string& language) {
   report::v1::Report report;
@@ -217,28 +331,41 @@ report::v1::Report AssembleTreeReport(const Submission& root, analysis::v1::Stat
   // evidence; the scoring model counts each signature name once, so the strongest instance
   // goes first.
   std::vector<analysis::v1::Signature> signatures(root_result.signatures().begin(), root_result.signatures().end());
-  for (const auto& child : children) {
-    for (auto signature : child.static_result().signatures()) {
+  if (root_sandbox) signatures.insert(signatures.end(), root_sandbox->signatures().begin(), root_sandbox->signatures().end());
+  auto add_child_signatures = [&](const report::v1::ChildResult& child,
+                                  const google::protobuf::RepeatedPtrField<analysis::v1::Signature>& found) {
+    for (auto signature : found) {
       auto* where = signature.add_evidence();
       where->set_kind("file");
       where->set_value(child.submission().sample().file_name());
       signatures.push_back(std::move(signature));
     }
+  };
+  for (const auto& child : children) {
+    add_child_signatures(child, child.static_result().signatures());
+    add_child_signatures(child, child.sandbox_result().signatures());
   }
   std::stable_sort(signatures.begin(), signatures.end(),
                    [](const auto& a, const auto& b) { return a.severity() > b.severity(); });
   *report.mutable_verdict() = scoring::Score(signatures, model);
 
   std::set<std::pair<int, std::string>> seen;
-  auto add_indicators = [&](const analysis::v1::StaticResult& result) {
-    for (const auto& indicator : result.indicators()) {
+  auto add_indicators = [&](const google::protobuf::RepeatedPtrField<analysis::v1::Indicator>& found) {
+    for (const auto& indicator : found) {
       if (seen.emplace(indicator.type(), indicator.value()).second) *report.add_indicators() = indicator;
     }
   };
-  add_indicators(root_result);
-  for (const auto& child : children) add_indicators(child.static_result());
+  // What the sample did comes before what its bytes contain: an address it connected to
+  // matters more than one among its strings.
+  if (root_sandbox) add_indicators(root_sandbox->indicators());
+  add_indicators(root_result.indicators());
+  for (const auto& child : children) {
+    add_indicators(child.sandbox_result().indicators());
+    add_indicators(child.static_result().indicators());
+  }
 
   *report.mutable_static_result() = std::move(root_result);
+  if (root_sandbox) *report.mutable_sandbox_result() = std::move(*root_sandbox);
   for (auto& child : children) *report.add_children() = std::move(child);
   return report;
 }

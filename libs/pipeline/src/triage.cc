@@ -17,7 +17,15 @@ Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& c
                                      ? config.static_config.rules_dir + "/scoring/model.yaml"
                                      : config.scoring_model_path;
   KENSA_ASSIGN_OR_RETURN(auto model, scoring::LoadScoringModel(model_path));
-  return std::unique_ptr<TriageEngine>(new TriageEngine(std::move(analyzer), std::move(model), config.limits));
+  std::unique_ptr<sandbox::Sandbox> dynamic;
+  if (config.dynamic_analysis) {
+    sandbox::SandboxConfig sandbox_config = config.sandbox_config;
+    sandbox_config.rules_dir = config.static_config.rules_dir;
+    sandbox_config.extra_yara_dirs = config.static_config.extra_yara_dirs;
+    KENSA_ASSIGN_OR_RETURN(dynamic, sandbox::Sandbox::Create(sandbox_config, warnings));
+  }
+  return std::unique_ptr<TriageEngine>(
+      new TriageEngine(std::move(analyzer), std::move(dynamic), std::move(model), config.limits));
 }
 
 Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionInfo& info) const {
@@ -27,7 +35,11 @@ Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionI
   bus::MemoryBus bus;
   Orchestrator orchestrator(store, blobs, bus, "in-process", limits_);
 
-  StaticStage static_stage(orchestrator, AnalyzeWith(*static_analyzer_));
+  SandboxFilter sandbox_filter;
+  if (sandbox_) sandbox_filter = &sandbox::Sandbox::CanRun;
+  StaticStage static_stage(orchestrator, AnalyzeWith(*static_analyzer_), sandbox_filter);
+  // Without a sandbox the filter is empty and no sandbox task is ever queued.
+  SandboxStage sandbox_stage(orchestrator, sandbox_ ? RunInSandbox(*sandbox_) : SandboxFunction());
   ReportStage report_stage(orchestrator, model_);
 
   RootRequest request;
@@ -42,6 +54,7 @@ Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionI
   const TaskRunnerOptions runner_options{.max_attempts = 3, .retry_delay = std::chrono::milliseconds(0)};
   const std::pair<const char*, StageFunction> stages[] = {
       {kStaticStage, [&](const pipeline::v1::Task& task) { return static_stage.Run(task); }},
+      {kSandboxStage, [&](const pipeline::v1::Task& task) { return sandbox_stage.Run(task); }},
       {kReportStage, [&](const pipeline::v1::Task& task) { return report_stage.Run(task); }},
   };
   for (bool worked = true; worked;) {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <set>
 
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/pipeline/stages.h"
@@ -36,10 +37,14 @@ struct Harness {
   kensa::scoring::ScoringModel model = *kensa::scoring::LoadScoringModel("rules/scoring/model.yaml");
   kp::Orchestrator orchestrator;
   std::atomic<int> analyses{0};
+  std::atomic<int> sandbox_runs{0};
   kp::StaticStage static_stage;
+  kp::SandboxStage sandbox_stage;
   kp::ReportStage report_stage;
 
-  explicit Harness(kp::PipelineLimits limits = {})
+  // With `sandbox`, files whose content starts with "MZ" go on to a scripted sandbox stage:
+  // "MZ fail" fails there; any other drops "dropped payload" and raises a behaviour signature.
+  explicit Harness(kp::PipelineLimits limits = {}, bool sandbox = false)
       : orchestrator(store, blobs, bus, "test-config", limits),
         static_stage(orchestrator, [this](kensa::ByteSpan data, const kensa::sample::v1::Submission& submission)
                                        -> kensa::Result<kp::StaticOutput> {
@@ -48,9 +53,12 @@ struct Harness {
           if (content == "bad") return kensa::InternalError("analysis crashed: signal 11 (SIGSEGV)");
           kp::StaticOutput output;
           output.result.mutable_sample()->mutable_hashes()->set_sha256(submission.sample().hashes().sha256());
-          output.result.mutable_sample()->mutable_file_type()->set_format(content.rfind("zip:", 0) == 0 ? "zip" : "text");
+          output.result.mutable_sample()->mutable_file_type()->set_format(
+              content.rfind("zip:", 0) == 0 ? "zip" : (content.rfind("MZ", 0) == 0 ? "pe" : "text"));
           if (content.rfind("zip:", 0) == 0) {
             output.children = {Child("invoice.pdf.exe", "MZ payload"), Child("readme.txt", "bad")};
+          } else if (content.rfind("MZ+overlay", 0) == 0) {
+            output.children = {Child("overlay.txt", "plain text")};
           } else if (content.rfind("nest", 0) == 0) {
             output.children = {Child("inner", content + "+")};
           }
@@ -60,11 +68,37 @@ struct Harness {
           signature->set_severity(content.rfind("MZ", 0) == 0 ? kensa::analysis::v1::SEVERITY_HIGH
                                                               : kensa::analysis::v1::SEVERITY_INFO);
           return output;
+        },
+        sandbox ? kp::SandboxFilter([](const kensa::analysis::v1::StaticResult& result) {
+          return result.sample().file_type().format() == "pe";
+        }) : kp::SandboxFilter()),
+        sandbox_stage(orchestrator, [this](kensa::ByteSpan data, const kensa::sample::v1::Submission&,
+                                           const kensa::analysis::v1::StaticResult& static_result)
+                                        -> kensa::Result<kp::SandboxOutput> {
+          ++sandbox_runs;
+          const std::string content(data.begin(), data.end());
+          if (content == "MZ fail") return kensa::InternalError("emulation crashed: signal 11 (SIGSEGV)");
+          kp::SandboxOutput output;
+          output.result.set_backend("emulator");
+          output.result.set_ran(static_result.sample().file_type().format() == "pe");
+          auto* signature = output.result.add_signatures();
+          signature->set_name("persistence_run_key");
+          signature->set_severity(kensa::analysis::v1::SEVERITY_HIGH);
+          signature->set_source("behavior");
+          auto* indicator = output.result.add_indicators();
+          indicator->set_type(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN);
+          indicator->set_value("c2.example.net");
+          kp::ChildFile dropped = Child("agent.exe", "dropped payload");
+          dropped.info.set_origin("dropped");
+          *output.result.add_extracted_files() = dropped.info;
+          output.children.push_back(std::move(dropped));
+          return output;
         }),
         report_stage(orchestrator, model) {}
 
   kp::StageFunction StageFor(const std::string& stage) {
     if (stage == kp::kStaticStage) return [this](const auto& task) { return static_stage.Run(task); };
+    if (stage == kp::kSandboxStage) return [this](const auto& task) { return sandbox_stage.Run(task); };
     return [this](const auto& task) { return report_stage.Run(task); };
   }
 
@@ -73,7 +107,7 @@ struct Harness {
     int handled = 0;
     for (bool worked = true; worked;) {
       worked = false;
-      for (const char* stage : {kp::kStaticStage, kp::kReportStage}) {
+      for (const char* stage : {kp::kStaticStage, kp::kSandboxStage, kp::kReportStage}) {
         while (auto delivery = *bus.NextTask(stage, 0ms)) {
           kp::RunDelivery(*delivery, orchestrator, StageFor(stage), options);
           ++handled;
@@ -249,4 +283,92 @@ TEST_CASE("a store that is unavailable makes the task wait, not fail") {
         kp::TaskOutcome::kDone);
   h.Drain();
   CHECK(h.Load(root).state() == kensa::sample::v1::SUBMISSION_STATE_DONE);
+}
+
+TEST_CASE("a Windows program goes on to the sandbox; what it drops joins the tree after the static children") {
+  Harness h({}, /*sandbox=*/true);
+  const std::string root = h.Admit("MZ+overlay program");
+  h.Drain();
+  CHECK(h.sandbox_runs == 1);
+  CHECK(h.Load(root).state() == kensa::sample::v1::SUBMISSION_STATE_DONE);
+  const auto report = h.Report(root);
+  REQUIRE(report.has_sandbox_result());
+  CHECK(report.sandbox_result().ran());
+  // Static child first (index 0), the dropped file after it (index 1 of the same node).
+  REQUIRE(report.children_size() == 2);
+  CHECK(report.children(0).submission().id() == root + "-0");
+  CHECK(report.children(0).submission().sample().file_name() == "overlay.txt");
+  CHECK(report.children(1).submission().id() == root + "-1");
+  CHECK(report.children(1).submission().sample().file_name() == "agent.exe");
+  // Neither child is a Windows program: no sandbox result for them.
+  CHECK_FALSE(report.children(0).has_sandbox_result());
+  CHECK_FALSE(report.children(1).has_sandbox_result());
+  // The behaviour signature scores beside the static one; the address the program contacted
+  // heads the indicators.
+  std::set<std::string> scored;
+  for (const auto& contribution : report.verdict().contributions()) scored.insert(contribution.signature());
+  CHECK(scored == std::set<std::string>{"executable_payload", "persistence_run_key"});
+  REQUIRE(report.indicators_size() >= 1);
+  CHECK(report.indicators(0).value() == "c2.example.net");
+  CHECK(CountEvents(h.bus, kensa::bus::kReportReadySubject) == 1);
+}
+
+TEST_CASE("a child that is a Windows program is run in the sandbox too, its signature counted with the file") {
+  Harness h({}, /*sandbox=*/true);
+  const std::string root = h.Admit("zip:with a program");
+  h.Drain();
+  CHECK(h.sandbox_runs == 1);  // invoice.pdf.exe only
+  const auto report = h.Report(root);
+  CHECK_FALSE(report.has_sandbox_result());
+  REQUIRE(report.children_size() == 3);
+  CHECK(report.children(0).submission().sample().file_name() == "invoice.pdf.exe");
+  REQUIRE(report.children(0).has_sandbox_result());
+  // Nodes in id order: root-0, its dropped file root-0-0, then root-1.
+  CHECK(report.children(1).submission().id() == root + "-0-0");
+  CHECK(report.children(1).submission().sample().file_name() == "agent.exe");
+  bool found = false;
+  for (const auto& contribution : report.verdict().contributions()) found |= contribution.signature() == "persistence_run_key";
+  CHECK(found);
+}
+
+TEST_CASE("without a sandbox filter no sandbox task is queued") {
+  Harness h;
+  const std::string root = h.Admit("MZ program");
+  h.Drain();
+  CHECK(h.sandbox_runs == 0);
+  CHECK_FALSE(h.Report(root).has_sandbox_result());
+  CHECK(h.store.GetTreeProgress(root)->nodes == 1);
+}
+
+TEST_CASE("a redelivered sandbox task reuses the stored run and admits its children once") {
+  Harness h({}, /*sandbox=*/true);
+  const std::string root = h.Admit("MZ program");
+  REQUIRE(h.static_stage.Run([&] {
+            auto delivery = *h.bus.NextTask(kp::kStaticStage, 0ms);
+            kensa::pipeline::v1::Task task;
+            task.ParseFromString(delivery->data());
+            return task;
+          }()).ok());
+  {
+    auto delivery = *h.bus.NextTask(kp::kSandboxStage, 0ms);
+    REQUIRE(delivery);
+    kensa::pipeline::v1::Task task;
+    REQUIRE(task.ParseFromString(delivery->data()));
+    REQUIRE(h.sandbox_stage.Run(task).ok());
+  }  // not acked: delivered again
+  h.Drain();
+  CHECK(h.sandbox_runs == 1);
+  CHECK(h.store.GetTreeProgress(root)->nodes == 2);
+  CHECK(h.Report(root).children_size() == 1);
+  CHECK(CountEvents(h.bus, kensa::bus::kReportReadySubject) == 1);
+}
+
+TEST_CASE("a sandbox run that fails fails the node with its reason") {
+  Harness h({}, /*sandbox=*/true);
+  const std::string root = h.Admit("MZ fail");
+  h.Drain();
+  const auto submission = h.Load(root);
+  CHECK(submission.state() == kensa::sample::v1::SUBMISSION_STATE_FAILED);
+  CHECK(submission.failure_reason() == "emulation crashed: signal 11 (SIGSEGV)");
+  CHECK(h.analyses == 1);
 }

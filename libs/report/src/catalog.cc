@@ -162,6 +162,41 @@ constexpr Message kMessages[] = {
     {Msg::kLineOf, "{0} line {1}", "{0} {1} 行目"},
     {Msg::kCodePage, "Code page", "コードページ"},
     {Msg::kDecryptedWith, "decrypted (password: {0})", "復号済み (パスワード: {0})"},
+    {Msg::kSectionBehaviour, "Behaviour", "動的解析（エミュレーション）"},
+    {Msg::kNotRun, "Not run: {0}", "実行せず: {0}"},
+    {Msg::kBackend, "Backend", "実行環境"},
+    {Msg::kEndReason, "Ended by", "終了理由"},
+    {Msg::kInstructions, "Instructions", "実行命令数"},
+    {Msg::kApiCallCount, "API calls", "API 呼び出し数"},
+    {Msg::kDuration, "Duration", "所要時間"},
+    {Msg::kSeconds, "{0} s", "{0} 秒"},
+    {Msg::kNetworkActivity, "Network", "ネットワーク通信"},
+    {Msg::kProcessActivity, "Processes started / injected", "プロセスの起動・注入"},
+    {Msg::kFileActivity, "Files written / deleted", "ファイルの作成・書き込み・削除"},
+    {Msg::kDroppedFiles, "Dropped files", "作成されたファイル"},
+    {Msg::kRegistryWrites, "Registry writes", "レジストリの変更"},
+    {Msg::kServiceActivity, "Services", "サービス"},
+    {Msg::kMutexes, "Mutexes", "ミューテックス"},
+    {Msg::kExecutedMemory, "Executed memory regions", "実行されたメモリ領域"},
+    {Msg::kArtifactYara, "YARA matches on dropped files and memory",
+     "作成ファイル・メモリの YARA 検知"},
+    {Msg::kFirstApiCalls, "First API calls", "API 呼び出し (先頭)"},
+    {Msg::kUnmodelledApis, "Unmodelled APIs (most called)", "未対応の API (呼び出しの多い順)"},
+    {Msg::kConsoleOutput, "Console output", "コンソール出力"},
+    {Msg::kOperation, "Operation", "操作"},
+    {Msg::kTarget, "Target", "対象"},
+    {Msg::kAddress, "Address", "アドレス"},
+    {Msg::kFoundBy, "Found by", "検出方法"},
+    {Msg::kArtifact, "Artifact", "検出対象"},
+    {Msg::kApiCall, "Call", "呼び出し"},
+    {Msg::kReturnValue, "Returns", "戻り値"},
+    {Msg::kUnmodelled, "unmodelled", "未対応"},
+    {Msg::kNoBehaviour,
+     "No network, process, file, registry, service or mutex activity was recorded.",
+     "ネットワーク・プロセス・ファイル・レジストリ・サービス・ミューテックスの操作は記録されません"
+     "でした。"},
+    {Msg::kSha256, "SHA-256", "SHA-256"},
+    {Msg::kSequence, "#", "#"},
 };
 
 constexpr bool MessagesInEnumOrder() {
@@ -350,6 +385,31 @@ std::string_view SeverityName(analysis::v1::Severity severity, Language lang) {
       return Pick(lang, "CRITICAL", "重大");
     default:
       return Pick(lang, "UNRATED", "不明");
+  }
+}
+
+std::string_view EndReasonName(analysis::v1::EmulationEndReason reason, Language lang) {
+  switch (reason) {
+    case analysis::v1::EMULATION_END_REASON_EXITED:
+      return Pick(lang, "exited", "プロセス終了");
+    case analysis::v1::EMULATION_END_REASON_INSTRUCTION_LIMIT:
+      return Pick(lang, "instruction limit", "命令数の上限");
+    case analysis::v1::EMULATION_END_REASON_API_LIMIT:
+      return Pick(lang, "API call limit", "API 呼び出し数の上限");
+    case analysis::v1::EMULATION_END_REASON_TIMEOUT:
+      return Pick(lang, "time limit", "制限時間");
+    case analysis::v1::EMULATION_END_REASON_MEMORY_LIMIT:
+      return Pick(lang, "memory limit", "メモリの上限");
+    case analysis::v1::EMULATION_END_REASON_UNHANDLED_EXCEPTION:
+      return Pick(lang, "unhandled exception", "未処理の例外");
+    case analysis::v1::EMULATION_END_REASON_INVALID_MEMORY:
+      return Pick(lang, "invalid memory access", "不正なメモリアクセス");
+    case analysis::v1::EMULATION_END_REASON_UNSUPPORTED_FILE:
+      return Pick(lang, "unsupported file", "未対応のファイル");
+    case analysis::v1::EMULATION_END_REASON_ERROR:
+      return Pick(lang, "emulator error", "エミュレータのエラー");
+    default:
+      return Pick(lang, "unknown", "不明");
   }
 }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "kensa/analysis/v1/behavior.pb.h"
 #include "kensa/analysis/v1/indicator.pb.h"
 #include "kensa/analysis/v1/signature.pb.h"
 #include "kensa/report/language.h"
@@ -151,6 +152,37 @@ enum class Msg : std::uint16_t {
   kLineOf,
   kCodePage,
   kDecryptedWith,
+  kSectionBehaviour,
+  kNotRun,
+  kBackend,
+  kEndReason,
+  kInstructions,
+  kApiCallCount,
+  kDuration,
+  kSeconds,
+  kNetworkActivity,
+  kProcessActivity,
+  kFileActivity,
+  kDroppedFiles,
+  kRegistryWrites,
+  kServiceActivity,
+  kMutexes,
+  kExecutedMemory,
+  kArtifactYara,
+  kFirstApiCalls,
+  kUnmodelledApis,
+  kConsoleOutput,
+  kOperation,
+  kTarget,
+  kAddress,
+  kFoundBy,
+  kArtifact,
+  kApiCall,
+  kReturnValue,
+  kUnmodelled,
+  kNoBehaviour,
+  kSha256,
+  kSequence,
   kCount,  // not a message: the number of ids
 };
 
@@ -165,6 +197,8 @@ std::string_view LevelName(report::v1::Level level, Language lang);
 std::string_view SeverityName(analysis::v1::Severity severity, Language lang);
 // "URL", "Registry key" / "レジストリキー".
 std::string_view IndicatorTypeName(analysis::v1::IndicatorType type, Language lang);
+// "exited" / "プロセス終了": why an emulation ended.
+std::string_view EndReasonName(analysis::v1::EmulationEndReason reason, Language lang);
 // "ransomware" -> "Ransomware" / "ランサムウェア"; a code the catalogue does not know is
 // returned as given (the caller neutralises it).
 std::string MalwareTypeName(std::string_view code, Language lang);

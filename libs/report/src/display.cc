@@ -181,6 +181,23 @@ std::string Neutralize(std::string_view text) {
   return out;
 }
 
+std::string OneLine(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
+      out += " \xE2\x8F\x8E ";  // U+23CE RETURN SYMBOL
+    } else if (c == '\t') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 std::size_t DisplayWidth(std::string_view text) {
   std::size_t width = 0;
   for (const Piece& piece : Pieces(text)) width += piece.width;

@@ -24,6 +24,10 @@ std::string Neutralize(std::string_view text);
 // plus both quotes so that the same function is safe inside attribute values).
 std::string HtmlEscape(std::string_view text);
 
+// Line breaks shown as a visible mark (U+23CE) and tabs as spaces, so that a multi-line value
+// stays one row of a table.
+std::string OneLine(std::string_view text);
+
 // Terminal columns that `text` (valid UTF-8) occupies: wide East Asian characters count 2,
 // combining marks 0, everything else 1.
 std::size_t DisplayWidth(std::string_view text);

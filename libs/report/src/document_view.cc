@@ -26,24 +26,6 @@ constexpr std::size_t kMaxCommandColumns = 600;
 // (libs/static_analysis/src/script_analyzer.cc).
 constexpr std::string_view kDecodedTextHeader = "\n\n#### text ";
 
-// Line breaks shown as a visible mark, so that a multi-line value stays one row.
-std::string OneLine(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
-      out += " \xE2\x8F\x8E ";  // U+23CE RETURN SYMBOL
-    } else if (c == '\t') {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string VolumeSerial(std::uint32_t serial) {
   char text[16];
   std::snprintf(text, sizeof text, "%04X-%04X", static_cast<unsigned>(serial >> 16),

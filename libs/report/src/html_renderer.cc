@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "behavior_view.h"
 #include "catalog.h"
 #include "display.h"
 #include "document_view.h"
@@ -139,6 +140,8 @@ ul.evidence{margin:2px 0 0;padding-left:18px;color:#3a4654;font-size:12.5px}
 .more{color:var(--muted);font-style:italic}
 .hot{color:#c62828;font-weight:700}
 .empty{color:var(--muted)}
+pre.console{margin:0;padding:8px 10px;background:var(--soft);border:1px solid var(--line);
+border-radius:4px;white-space:pre-wrap}
 .tag{display:inline-block;margin-right:4px;padding:0 6px;background:var(--soft);
 border:1px solid var(--line);border-radius:3px;font-size:11.5px}
 footer{margin:26px 32px 0;padding-top:10px;border-top:1px solid var(--line);color:var(--muted);
@@ -190,6 +193,7 @@ class HtmlRenderer {
     Signatures();
     FilesInside();
     Indicators();
+    Behaviour();
     Documents();
     Pe();
     Yara();
@@ -495,6 +499,63 @@ class HtmlRenderer {
       out_ += "</table>\n";
       CloseBlock();
     }
+  }
+
+  // What the sample did when it was run, one block per file that has a sandbox result
+  // (behavior_view.h chooses, bounds and defangs the rows).
+  void Behaviour() {
+    for (const auto& block : internal::BehaviorBlocks(report_, lang_)) {
+      OpenBlock(Msg::kSectionBehaviour, 0, false);
+      if (!block.file.empty() || !block.summary.empty()) {
+        out_ += "<table class=\"kv\">\n";
+        if (!block.file.empty()) KeyValueRow(T(Msg::kFileName), Esc(block.file), true);
+        for (const auto& row : block.summary) KeyValueRow(T(row.label), Esc(row.value));
+        out_ += "</table>\n";
+      }
+      if (!block.ran) {
+        out_ += "<p class=\"empty\">" + Esc(block.not_run_line) + "</p>\n";
+        CloseBlock();
+        continue;
+      }
+      if (block.nothing_observed) {
+        out_ += "<p class=\"empty\">" + Esc(T(Msg::kNoBehaviour)) + "</p>\n";
+      }
+      for (const auto& table : block.tables) BehaviourTable(table);
+      if (!block.console_lines.empty()) {
+        out_ += "<h3>" + Esc(T(Msg::kConsoleOutput)) + "</h3>\n<pre class=\"console mono wrap\">";
+        for (std::size_t i = 0; i < block.console_lines.size(); ++i) {
+          out_ += (i == 0 ? "" : "\n") + Esc(block.console_lines[i]);
+        }
+        out_ += "</pre>\n";
+        if (block.console_more_lines > 0) out_ += "<p>" + More(block.console_more_lines) + "</p>\n";
+      }
+      CloseBlock();
+    }
+  }
+
+  void BehaviourTable(const internal::BehaviorTable& table) {
+    out_ += "<h3>" + Esc(T(table.title)) + " (" + std::to_string(table.total) +
+            ")</h3>\n<table><thead><tr>";
+    for (const auto& column : table.columns) {
+      out_ += std::string(column.numeric ? "<th class=\"num\">" : "<th>") + Esc(T(column.title)) +
+              "</th>";
+    }
+    out_ += "</tr></thead><tbody>\n";
+    for (const auto& row : table.rows) {
+      out_ += "<tr>";
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        const bool mono = i < table.columns.size() && table.columns[i].mono;
+        const bool numeric = i < table.columns.size() && table.columns[i].numeric;
+        out_ += std::string("<td class=\"") + (numeric ? "num" : "wrap") + (mono ? " mono" : "") +
+                "\">" + Esc(row[i]) + "</td>";
+      }
+      out_ += "</tr>\n";
+    }
+    if (table.total > table.rows.size()) {
+      out_ += "<tr><td colspan=\"" + std::to_string(table.columns.size()) + "\">" +
+              More(table.total - table.rows.size()) + "</td></tr>\n";
+    }
+    out_ += "</tbody></table>\n";
   }
 
   void Pe() {

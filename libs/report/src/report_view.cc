@@ -64,9 +64,13 @@ bool IsNetworkIndicator(IndicatorType type) {
 std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
     const report::v1::Report& report) {
   std::vector<const analysis::v1::Signature*> all;
+  // Behaviour and memory-YARA signatures of a dynamic run count like static ones (the score
+  // already does); without them the score explanation would name signatures listed nowhere.
   for (const auto& signature : report.static_result().signatures()) all.push_back(&signature);
+  for (const auto& signature : report.sandbox_result().signatures()) all.push_back(&signature);
   for (const auto& child : report.children()) {
     for (const auto& signature : child.static_result().signatures()) all.push_back(&signature);
+    for (const auto& signature : child.sandbox_result().signatures()) all.push_back(&signature);
   }
   std::stable_sort(all.begin(), all.end(), [](const auto* a, const auto* b) {
     return a->severity() > b->severity();
@@ -82,6 +86,9 @@ std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
 std::string SignatureFile(const report::v1::Report& report, const analysis::v1::Signature* signature) {
   for (const auto& child : report.children()) {
     for (const auto& candidate : child.static_result().signatures()) {
+      if (&candidate == signature) return child.submission().sample().file_name();
+    }
+    for (const auto& candidate : child.sandbox_result().signatures()) {
       if (&candidate == signature) return child.submission().sample().file_name();
     }
   }
@@ -116,6 +123,9 @@ std::vector<ChildView> ChildrenInTreeOrder(const report::v1::Report& report) {
     view.child = child;
     view.depth = std::max<std::uint32_t>(1, child->submission().depth());
     for (const auto& signature : child->static_result().signatures()) view.signatures.push_back(&signature);
+    for (const auto& signature : child->sandbox_result().signatures()) {
+      view.signatures.push_back(&signature);
+    }
     std::stable_sort(view.signatures.begin(), view.signatures.end(),
                      [](const auto* a, const auto* b) { return a->severity() > b->severity(); });
     out.push_back(std::move(view));
@@ -220,6 +230,15 @@ void AddReportIndicators(const report::v1::Report& report, FreeTextDefanger& def
   }
   for (const auto& indicator : report.static_result().indicators()) {
     defanger.Add(indicator.type(), indicator.value());
+  }
+  // What a dynamic run contacted appears in its events and behaviour signatures' evidence.
+  for (const auto& indicator : report.sandbox_result().indicators()) {
+    defanger.Add(indicator.type(), indicator.value());
+  }
+  for (const auto& child : report.children()) {
+    for (const auto& indicator : child.sandbox_result().indicators()) {
+      defanger.Add(indicator.type(), indicator.value());
+    }
   }
 }
 

@@ -24,7 +24,7 @@ std::vector<const analysis::v1::Indicator*> ReportIndicators(const report::v1::R
 
 bool IsNetworkIndicator(analysis::v1::IndicatorType type);
 
-// Signatures of the whole submission tree, most severe first; equal severities keep the order
+// Signatures of the whole submission tree (static and sandbox results), most severe first; equal severities keep the order
 // the analyzers gave. A signature found in several files is listed once, at its most severe
 // instance, as the verdict counts it.
 std::vector<const analysis::v1::Signature*> SignaturesBySeverity(
@@ -79,8 +79,8 @@ std::vector<LanguageCount> ResourceLanguages(const analysis::v1::PeInfo& pe);
 // "PE32 executable (GUI) [pe: pe32, exe]", from the description and stable codes.
 std::string FileTypeText(const sample::v1::FileType& type);
 
-// Registers the report's network indicators so that evidence text mentioning them is
-// defanged as well.
+// Registers the report's network indicators (with those of its sandbox results) so that
+// evidence text mentioning them is defanged as well.
 void AddReportIndicators(const report::v1::Report& report, FreeTextDefanger& defanger);
 
 }  // namespace kensa::report::internal

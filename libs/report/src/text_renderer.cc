@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "behavior_view.h"
 #include "catalog.h"
 #include "display.h"
 #include "document_view.h"
@@ -41,6 +42,9 @@ constexpr std::size_t kMaxChildren = 50;
 constexpr std::size_t kMaxChildSignatures = 5;
 constexpr std::size_t kMaxErrors = 20;
 constexpr std::size_t kMaxVotes = 5;
+// In behaviour tables the first column (operation, sequence number, address) is padded so the
+// rest lines up, unless it is wider than this (paths, rule names): then rows are written as is.
+constexpr std::size_t kMaxPaddedColumn = 20;
 
 constexpr std::string_view kReset = "\x1b[0m";
 constexpr std::string_view kBold = "\x1b[1m";
@@ -96,6 +100,7 @@ class TextRenderer {
     Signatures();
     FilesInside();
     Indicators();
+    Behaviour();
     Documents();
     Pe();
     Yara();
@@ -419,6 +424,73 @@ class TextRenderer {
       }
       KeyValues(rows, "  ", {Msg::kFileName});
     }
+  }
+
+  // What the sample did when it was run, one block per file that has a sandbox result
+  // (behavior_view.h chooses, bounds and defangs the rows).
+  void Behaviour() {
+    for (const auto& block : internal::BehaviorBlocks(report_, lang_)) {
+      Heading(T(Msg::kSectionBehaviour), 0, false);
+      std::vector<std::pair<std::string, std::string>> rows;
+      if (!block.file.empty()) {
+        rows.emplace_back(std::string(T(Msg::kFileName)), internal::Neutralize(block.file));
+      }
+      for (const auto& row : block.summary) {
+        rows.emplace_back(std::string(T(row.label)), internal::Neutralize(row.value));
+      }
+      KeyValues(rows, "  ", {Msg::kFileName});
+      if (!block.ran) {
+        Wrapped("  ", internal::Neutralize(block.not_run_line));
+        continue;
+      }
+      if (block.nothing_observed) Wrapped("  ", T(Msg::kNoBehaviour));
+      for (const auto& table : block.tables) BehaviourTable(table);
+      if (!block.console_lines.empty()) {
+        Line();
+        Line("  " + Color(T(Msg::kConsoleOutput), kBold));
+        for (const auto& line : block.console_lines) {
+          if (line.empty()) {
+            Line("    |");
+          } else {
+            Wrapped("    | ", internal::Neutralize(line), true);
+          }
+        }
+        if (block.console_more_lines > 0) Line("    " + More(block.console_more_lines));
+      }
+    }
+  }
+
+  void BehaviourTable(const internal::BehaviorTable& table) {
+    Line();
+    Line("  " +
+         Color(std::string(T(table.title)) + " (" + std::to_string(table.total) + ")", kBold));
+    std::size_t first_width = 0;
+    for (const auto& row : table.rows) {
+      if (row.empty()) continue;
+      first_width = std::max(first_width, internal::DisplayWidth(internal::Neutralize(row[0])));
+    }
+    const bool pad = first_width <= kMaxPaddedColumn;
+    const bool right = !table.columns.empty() && table.columns[0].numeric;
+    for (const auto& row : table.rows) {
+      if (row.empty()) continue;
+      std::string first = internal::Neutralize(row[0]);
+      std::string rest;
+      for (std::size_t i = 1; i < row.size(); ++i) {
+        if (!row[i].empty()) rest += (rest.empty() ? "" : "  ") + internal::Neutralize(row[i]);
+      }
+      if (pad) {
+        first =
+            right ? internal::PadLeft(first, first_width) : internal::PadRight(first, first_width);
+        if (rest.empty()) {
+          Line("    " + first);
+        } else {
+          Wrapped("    " + first + "  ", rest);
+        }
+      } else {
+        Wrapped("    ", rest.empty() ? first : first + "  " + rest);
+      }
+    }
+    if (table.total > table.rows.size()) Line("    " + More(table.total - table.rows.size()));
   }
 
   void Pe() {

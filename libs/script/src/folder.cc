@@ -50,15 +50,17 @@ bool IsStatementStart(const Token* t) {
   if (t == nullptr) return true;
   if (t->type == TokenType::kNewline) return true;
   if (t->type != TokenType::kOperator) return false;
-  return t->value == ";" || t->value == "{" || t->value == "(" || t->value == "|" || t->value == "}" ||
-         t->value == "=" || t->value == "$(" || t->value == "&&" || t->value == "||";
+  const std::string_view v = t->value;  // compares lengths first, with no strlen per literal
+  return v == ";" || v == "{" || v == "(" || v == "|" || v == "}" || v == "=" || v == "$(" ||
+         v == "&&" || v == "||";
 }
 
 bool IsSeparator(const Token* t) {
   if (t == nullptr) return true;
   if (t->type == TokenType::kNewline) return true;
-  return t->type == TokenType::kOperator &&
-         (t->value == ";" || t->value == ")" || t->value == "}" || t->value == "|" || t->value == "]");
+  if (t->type != TokenType::kOperator) return false;
+  const std::string_view v = t->value;
+  return v == ";" || v == ")" || v == "}" || v == "|" || v == "]";
 }
 
 // A -replace pattern with no regular-expression meaning left after unescaping; nullopt when the
@@ -250,8 +252,7 @@ class Folder {
  public:
   Folder(Language language, const FoldLimits& limits) : language_(language), limits_(limits) {}
 
-  FoldResult Run(std::string_view text) {
-    std::vector<Token> tokens = Tokenize(text, language_);
+  FoldResult Run(std::vector<Token> tokens) {
     stack_.reserve(tokens.size());
     for (auto& token : tokens) Push(std::move(token));
     ReduceWith(nullptr);
@@ -265,7 +266,7 @@ class Folder {
 
   Token* At(std::size_t k) { return k < stack_.size() ? &stack_[stack_.size() - 1 - k] : nullptr; }
 
-  void Push(Token token) {
+  void Push(Token&& token) {
     // The tokenizer's trailing whitespace token ends the text like nothing at all.
     const bool end_of_text = token.type == TokenType::kOther && token.raw.empty();
     ReduceWith(end_of_text ? nullptr : &token);
@@ -398,7 +399,7 @@ class Folder {
   int Precedence(const Token* t) const {
     if (t == nullptr) return 0;
     if (t->type == TokenType::kWord && language_ == Language::kVbScript) {
-      const std::string& v = t->value;
+      const std::string_view v = t->value;
       if (v == "mod") return 66;
       if (v == "is") return 50;
       if (v == "not") return 45;
@@ -409,7 +410,7 @@ class Folder {
     }
     if (t->type == TokenType::kArgs) return 100;  // a call binds tightest
     if (t->type != TokenType::kOperator) return 0;
-    const std::string& v = t->value;
+    const std::string_view v = t->value;  // length first: this runs for every token
     if (v == "." || v == "::" || v == "[" || v == "(" || v == "?.") return 100;
     switch (language_) {
       case Language::kPowerShell:
@@ -978,6 +979,7 @@ class Folder {
     if (!IsArray(input)) single.push_back(*input);
     const std::vector<Token>& inputs = IsArray(input) ? Elements(*input) : single;
     std::vector<Token> outputs;
+    outputs.reserve(inputs.size());
     for (const auto& e : inputs) {
       std::optional<Token> out;
       switch (shape->kind) {
@@ -1537,10 +1539,15 @@ bool IsPowerShellAutomatic(const std::string& name) {
 }  // namespace
 
 FoldResult Fold(std::string_view text, Language language, const FoldLimits& limits) {
-  return Folder(language, limits).Run(text);
+  return Folder(language, limits).Run(Tokenize(text, language));
 }
 
-std::size_t PropagateConstants(std::string_view text, Language language, std::size_t max_bytes, std::string* out) {
+FoldResult Fold(std::vector<Token> tokens, Language language, const FoldLimits& limits) {
+  return Folder(language, limits).Run(std::move(tokens));
+}
+
+std::size_t PropagateConstants(std::string_view text, Language language, std::size_t max_bytes,
+                               std::string* out, std::vector<Token>* unchanged_tokens) {
   std::vector<Token> tokens = Tokenize(text, language);
   std::unordered_map<std::string, Assignment> assignments;
   // Pass 1: count assignments per name; remember a lone literal one.
@@ -1672,7 +1679,11 @@ std::size_t PropagateConstants(std::string_view text, Language language, std::si
       result += t.raw;
     }
   }
-  if (replaced > 0) *out = std::move(result);
+  if (replaced > 0) {
+    *out = std::move(result);
+  } else if (unchanged_tokens != nullptr) {
+    *unchanged_tokens = std::move(tokens);
+  }
   return replaced;
 }
 

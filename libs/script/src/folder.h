@@ -14,6 +14,7 @@
 
 #include "kensa/core/bytes.h"
 #include "kensa/script/deobfuscator.h"
+#include "tokenizer.h"
 
 namespace kensa::script::internal {
 
@@ -42,11 +43,17 @@ struct FoldResult {
 
 // Folds `text` (PowerShell, VBScript or JScript) once.
 FoldResult Fold(std::string_view text, Language language, const FoldLimits& limits);
+// The same over `tokens`, which must be Tokenize(text, language) of the text to fold: the
+// de-obfuscator hands over the tokens PropagateConstants made, so a large text is lexed once per
+// round instead of twice.
+FoldResult Fold(std::vector<Token> tokens, Language language, const FoldLimits& limits);
 
 // Replaces variables assigned exactly once to a literal by that literal (PowerShell $name = 'x',
 // VBScript name = "x" / Const, JScript var name = "x"). Returns the number of replacements and
-// writes the new text.
-std::size_t PropagateConstants(std::string_view text, Language language, std::size_t max_bytes, std::string* out);
+// writes the new text. When nothing was replaced and `unchanged_tokens` is given, it receives
+// Tokenize(text, language), for Fold.
+std::size_t PropagateConstants(std::string_view text, Language language, std::size_t max_bytes,
+                               std::string* out, std::vector<Token>* unchanged_tokens = nullptr);
 
 // PowerShell backtick escapes that mean nothing (ne`w-obj`ect, "Do`wnl`oad"). Returns the number
 // removed and writes the new text.

@@ -18,6 +18,9 @@ Status PipelineConnections::Ready() {
 Result<PipelineConnections> ConnectPipeline(const ServiceConfig& config, std::chrono::seconds give_up_after) {
   PipelineConnections connections;
   KENSA_ASSIGN_OR_RETURN(connections.config_version, pipeline::RulesConfigVersion({config.rules_dir}));
+  // Whether Windows programs are emulated, and on which locale, changes reports as much as a
+  // rule does; every service reads the same configuration, so all agree on the version.
+  connections.config_version += config.sandbox ? "+sandbox-" + config.emulation_locale : "+static-only";
   KENSA_ASSIGN_OR_RETURN(connections.blobs, blob_store::FileBlobStore::Open(config.blob_dir));
 
   bus_nats::NatsBusConfig bus_config;

@@ -51,6 +51,31 @@ Setter Size(std::uint64_t ServiceConfig::*field, const std::string& key) {
   };
 }
 
+Setter Bool(bool ServiceConfig::*field, const std::string& key) {
+  return [field, key](ServiceConfig& config, const std::string& value) {
+    if (value == "true" || value == "1" || value == "yes") {
+      config.*field = true;
+    } else if (value == "false" || value == "0" || value == "no") {
+      config.*field = false;
+    } else {
+      return InvalidArgumentError(key + ": expected true or false, got '" + value + "'");
+    }
+    return Status::Ok();
+  };
+}
+
+Setter OneOf(std::string ServiceConfig::*field, const std::string& key, std::vector<std::string> allowed) {
+  return [field, key, allowed](ServiceConfig& config, const std::string& value) {
+    if (std::find(allowed.begin(), allowed.end(), value) == allowed.end()) {
+      std::string list;
+      for (const auto& option : allowed) list += (list.empty() ? "" : ", ") + option;
+      return InvalidArgumentError(key + ": expected one of " + list + ", got '" + value + "'");
+    }
+    config.*field = value;
+    return Status::Ok();
+  };
+}
+
 Setter PathList(std::vector<std::string> ServiceConfig::*field) {
   return [field](ServiceConfig& config, const std::string& value) {
     std::vector<std::string> paths;
@@ -88,6 +113,11 @@ const std::map<std::string, Setter>& Setters() {
       {"analysis_memory_bytes", Size(&ServiceConfig::analysis_memory_bytes, "analysis_memory_bytes")},
       {"max_attempts", Int(&ServiceConfig::max_attempts, "max_attempts", 1, 100)},
       {"ack_wait_seconds", Int(&ServiceConfig::ack_wait_seconds, "ack_wait_seconds", 1, 86400)},
+      {"sandbox", Bool(&ServiceConfig::sandbox, "sandbox")},
+      {"emulation_timeout_seconds",
+       Int(&ServiceConfig::emulation_timeout_seconds, "emulation_timeout_seconds", 1, 3600)},
+      {"emulation_max_instructions", Size(&ServiceConfig::emulation_max_instructions, "emulation_max_instructions")},
+      {"emulation_locale", OneOf(&ServiceConfig::emulation_locale, "emulation_locale", {"en-US", "ja-JP"})},
   };
   return setters;
 }

@@ -6,6 +6,7 @@
 
 #include "kensa/core/time.h"
 #include "kensa/ole/compound_file.h"
+#include "kensa/ole/powerpoint.h"
 #include "kensa/ole/summary_information.h"
 #include "kensa/ole/vba.h"
 
@@ -312,6 +313,27 @@ Result<OfficeAnalysis> AnalyzeOffice(ByteSpan data, const OfficeLimits& limits) 
 
   auto projects = ole::ExtractVba(file);
   if (!projects) return projects.error();
+  // PowerPoint 97-2003 keeps its VBA project as a compound file zlib-compressed in an
+  // ExOleObjStg record of the "PowerPoint Document" stream ([MS-PPT] 2.10.34), not as storages.
+  ole::PptStorages ppt = ole::ReadPptStorages(file);
+  for (auto& anomaly : ppt.anomalies) out.anomalies.push_back(std::move(anomaly));
+  for (const ole::PptStorage& storage : ppt.storages) {
+    if (!storage.vba_project) continue;
+    const std::string path = "PowerPoint Document/VbaProjectStg";
+    auto inner = ole::CompoundFile::Open(storage.data);
+    if (!inner) {
+      AddAnomaly(&out, "ppt_vba_storage_invalid", path + ": " + inner.error().message());
+      continue;
+    }
+    for (auto& anomaly : inner->anomalies()) out.anomalies.push_back(anomaly);
+    auto inner_projects = ole::ExtractVba(*inner);
+    if (!inner_projects) return inner_projects.error();
+    for (auto& project : *inner_projects) {
+      project.storage_path =
+          project.storage_path.empty() ? path : path + "/" + project.storage_path;
+      projects->push_back(std::move(project));
+    }
+  }
   for (auto& project : *projects) {
     for (auto& anomaly : project.anomalies) out.anomalies.push_back(std::move(anomaly));
     for (auto& module : project.modules) {

@@ -4,16 +4,19 @@
 #include <array>
 #include <string_view>
 
+#include "embedded_names.h"
 #include "kensa/hashing/hashes.h"
 #include "kensa/ole/compound_file.h"
+#include "kensa/ole/powerpoint.h"
 #include "kensa/rtf/ole_native.h"
-#include "embedded_names.h"
 #include "kensa/strings/string_extractor.h"
 
 namespace kensa::static_analysis {
 namespace {
 
 constexpr std::string_view kOrigin = "ole package";
+// Embedded objects PowerPoint keeps compressed in its records, unpacked as compound files.
+constexpr std::string_view kEmbeddedObjectOrigin = "embedded object";
 constexpr std::string_view kOle10Native = "\x01Ole10Native";
 constexpr std::string_view kCompObj = "\x01" "CompObj";
 // Packages and objects reported per document: real documents embed a handful; a generated
@@ -23,6 +26,7 @@ constexpr std::size_t kMaxEmbeddedObjects = 256;
 // CompObj strings are class names and user types (tens of bytes).
 constexpr std::uint32_t kMaxCompObjString = 1024;
 // Child names: the file system's limit.
+constexpr std::size_t kMaxChildNameBytes = 200;
 
 // Extensions Windows runs (or hands to a script host) when the packaged file is opened.
 constexpr std::array<std::string_view, 24> kExecutableExtensions = {
@@ -87,38 +91,48 @@ CompObj ParseCompObj(ByteSpan data) {
   return out;
 }
 
-}  // namespace
-
-void AnalyzeOlePackages(ByteSpan data, analysis::v1::StaticResult* result,
-                        std::vector<ExtractedChild>* children) {
-  auto file = ole::CompoundFile::Open(data);
-  if (!file) return;
-  const std::uint32_t code_page = result->office().metadata().code_page();
+// Packages and embedded objects found so far in one sample, against the per-document limits.
+struct Found {
   std::size_t packages = 0;
   std::size_t objects = 0;
-  for (const ole::DirectoryEntry& entry : file->entries()) {
+};
+
+// The storage path as reported: `prefix` names the storage a PowerPoint record held.
+std::string Qualified(const std::string& prefix, const std::string& storage) {
+  if (prefix.empty()) return storage;
+  return storage.empty() ? prefix : prefix + "/" + storage;
+}
+
+// OLE Package and CompObj streams of one compound file. `root_is_object`: the root's CompObj
+// describes an embedded object (a storage PowerPoint keeps in a record is the object itself);
+// in a document the root's CompObj is the document's own class.
+void ScanCompoundFile(const ole::CompoundFile& file, const std::string& prefix, bool root_is_object,
+                      std::uint32_t code_page, Found* found, analysis::v1::StaticResult* result,
+                      std::vector<ExtractedChild>* children) {
+  for (const ole::DirectoryEntry& entry : file.entries()) {
     if (entry.type != ole::EntryType::kStream) continue;
     const std::string storage = ParentPath(entry.path);
-    if (entry.name == kCompObj && entry.parent_id != 0 && objects < kMaxEmbeddedObjects) {
-      ++objects;
+    if (entry.name == kCompObj && (entry.parent_id != 0 || root_is_object) &&
+        found->objects < kMaxEmbeddedObjects) {
+      ++found->objects;
       auto* object = result->mutable_office()->add_embedded_objects();
-      object->set_storage_path(storage);
-      if (const ole::DirectoryEntry* parent = file->Find(storage)) object->set_clsid(parent->clsid);
-      if (auto stream = file->ReadEntry(entry)) {
+      object->set_storage_path(Qualified(prefix, storage));
+      if (const ole::DirectoryEntry* parent = file.Find(storage)) object->set_clsid(parent->clsid);
+      if (auto stream = file.ReadEntry(entry)) {
         const CompObj comp_obj = ParseCompObj(*stream);
         object->set_prog_id(AnsiToUtf8(comp_obj.prog_id, code_page));
         object->set_user_type(AnsiToUtf8(comp_obj.user_type, code_page));
       }
       continue;
     }
-    if (entry.name != kOle10Native || packages >= kMaxPackages) continue;
-    auto stream = file->ReadEntry(entry);
+    if (entry.name != kOle10Native || found->packages >= kMaxPackages) continue;
+    auto stream = file.ReadEntry(entry);
     if (!stream) continue;
     auto package = rtf::ParseOle10Native(*stream);
     if (!package) continue;
-    ++packages;
+    ++found->packages;
     auto* info = result->mutable_office()->add_packages();
-    info->set_storage_path(storage);
+    info->set_storage_path(Qualified(prefix, storage));
     const auto pick = [&](const std::string& unicode, const std::string& ansi) {
       return unicode.empty() ? AnsiToUtf8(ansi, code_page) : unicode;
     };
@@ -129,7 +143,8 @@ void AnalyzeOlePackages(ByteSpan data, analysis::v1::StaticResult* result,
     info->set_sha256(hashing::Sha256Hex(package->data));
     info->set_truncated(package->truncated);
 
-    const std::string where = (storage.empty() ? std::string("root") : storage) + ": ";
+    const std::string where =
+        (info->storage_path().empty() ? std::string("root") : info->storage_path()) + ": ";
     std::string name = FileNameOf(info->label());
     if (name.empty()) name = FileNameOf(info->temp_path());
     if (name.empty()) name = FileNameOf(info->source_path());
@@ -161,6 +176,65 @@ void AnalyzeOlePackages(ByteSpan data, analysis::v1::StaticResult* result,
       children->push_back({std::move(child), Bytes(package->data.begin(), package->data.end())});
     }
   }
+}
+
+// "Excel.Sheet.8" -> "Excel.Sheet.8"; anything but letters, digits, '.', '_' and '-' becomes '_'.
+std::string SafeName(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, kMaxChildNameBytes)) {
+    const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-';
+    out.push_back(keep ? c : '_');
+  }
+  return out;
+}
+
+// PowerPoint keeps each embedded object (and ActiveX control) as a compressed compound file in
+// an ExOleObjStg record ([MS-PPT] 2.10.34): read like an ObjectPool storage of a Word document.
+// A packaged file is the payload and becomes the child; any other object (a workbook, a Word
+// document, a control) is a compound file nothing else would open, so it becomes the child.
+void ScanPowerPointStorages(const ole::CompoundFile& file, std::uint32_t code_page, Found* found,
+                            analysis::v1::StaticResult* result,
+                            std::vector<ExtractedChild>* children) {
+  const ole::PptStorages ppt = ole::ReadPptStorages(file);  // its anomalies: the office analyzer's
+  for (const ole::PptStorage& storage : ppt.storages) {
+    if (storage.vba_project) continue;  // the office analyzer reads the presentation's macros
+    const std::string id = storage.persist_id != 0 ? std::to_string(storage.persist_id)
+                                                   : "at " + std::to_string(storage.offset);
+    const std::string path = "PowerPoint Document/ExOleObjStg " + id;
+    auto inner = ole::CompoundFile::Open(storage.data);
+    const std::size_t packages_before = found->packages;
+    const std::size_t objects_before = found->objects;
+    if (inner) ScanCompoundFile(*inner, path, true, code_page, found, result, children);
+    if (found->objects == objects_before && found->objects < kMaxEmbeddedObjects) {
+      ++found->objects;
+      auto* object = result->mutable_office()->add_embedded_objects();
+      object->set_storage_path(path);
+      if (inner) object->set_clsid(inner->entries().front().clsid);
+      object->set_prog_id(storage.prog_id);
+    }
+    if (found->packages > packages_before || storage.data.empty()) continue;
+    analysis::v1::ExtractedFile child;
+    child.set_name(SafeName(storage.prog_id.empty() ? "ExOleObjStg" : storage.prog_id) + "-" +
+                   SafeName(id) + ".bin");
+    child.set_sha256(hashing::Sha256Hex(storage.data));
+    child.set_size(storage.data.size());
+    child.set_origin(std::string(kEmbeddedObjectOrigin));
+    *result->add_extracted_files() = child;
+    if (children != nullptr) children->push_back({std::move(child), storage.data});
+  }
+}
+
+}  // namespace
+
+void AnalyzeOlePackages(ByteSpan data, analysis::v1::StaticResult* result,
+                        std::vector<ExtractedChild>* children) {
+  auto file = ole::CompoundFile::Open(data);
+  if (!file) return;
+  const std::uint32_t code_page = result->office().metadata().code_page();
+  Found found;
+  ScanCompoundFile(*file, "", false, code_page, &found, result, children);
+  ScanPowerPointStorages(*file, code_page, &found, result, children);
 }
 
 }  // namespace kensa::static_analysis

@@ -7,6 +7,11 @@
 //     StaticResult.office.packages.
 //   - Embedded objects: every storage below the root with a \1CompObj stream is listed with its
 //     CLSID, ProgID and user type ([MS-OLEDS] 2.3.8) in StaticResult.office.embedded_objects.
+//   - PowerPoint 97-2003: embedded objects are compound files zlib-compressed in ExOleObjStg
+//     records of the "PowerPoint Document" stream (kensa::ole::ReadPptStorages). Each is read as
+//     above (storage paths "PowerPoint Document/ExOleObjStg <persist id>/..."); a packaged file
+//     becomes the child (origin "ole package"), any other object the unpacked compound file
+//     itself (origin "embedded object", named "<ProgID>-<persist id>.bin").
 // Anomalies: "ole_package_object" (a file packaged into the document, evidence its label and
 // path), "ole_package_executable" (the packaged file is a program or script by its name or its
 // content: the classic "double-click the icon" lure), "ole_package_truncated".

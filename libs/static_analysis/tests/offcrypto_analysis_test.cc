@@ -2,11 +2,15 @@
 // and password kind in StaticResult.office, the decrypted document and packaged files as
 // children (analyzed again here as the pipeline would), the anomalies and the signatures of
 // rules/signatures/offcrypto.yaml.
+#include <zlib.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "kensa/core/file.h"
 #include "kensa/hashing/hashes.h"
+#include "kensa/ole/compound_file.h"
+#include "kensa/ole/powerpoint.h"
 #include "kensa/static_analysis/static_analyzer.h"
 
 namespace kensa::static_analysis {
@@ -178,14 +182,138 @@ TEST_CASE("a Word RC4 document decrypts with the submitted password to a plain .
   CHECK(plain.result.office().encryption_method().empty());
 }
 
-TEST_CASE("an encrypted presentation is reported as encrypted and not decrypted") {
+TEST_CASE("an encrypted presentation decrypts to a plain .ppt child showing its slide text") {
   const Analyzed analyzed = AnalyzeFile(kEncrypted + "encrypted.ppt", {"encrypted"});
-  CHECK(analyzed.result.office().encrypted());
-  CHECK(analyzed.result.office().encryption_method() == "rc4_cryptoapi");
+  const auto& office = analyzed.result.office();
+  CHECK(office.encrypted());
+  CHECK(office.encryption_method() == "rc4_cryptoapi");
+  CHECK(office.decrypted());
+  CHECK(office.password_kind() == "submitted");
   CHECK(FindAnomaly(analyzed.result, "office_encrypted") != nullptr);
-  const auto* anomaly = FindAnomaly(analyzed.result, "office_encryption_not_decrypted");
-  REQUIRE(anomaly != nullptr);
+  CHECK(FindAnomaly(analyzed.result, "office_encryption_not_decrypted") == nullptr);
+  const ExtractedChild* child = ChildFrom(analyzed, "office decrypted");
+  REQUIRE(child != nullptr);
+  CHECK(child->info.name() == "decrypted-encrypted.ppt");
+  CHECK(child->info.password_used() == "encrypted");
+  // What msoffcrypto-tool 6.1 writes for this file and password, byte for byte.
+  CHECK(child->info.sha256() == "c886415d1ee81449ce6db2796bc3337bc065a20cd2deec24aa0b4393cd756287");
+  const std::string text(child->data.begin(), child->data.end());
+  CHECK(text.find("Encrypted Test File") != std::string::npos);  // the slide's title
+  const Analyzed plain = AnalyzeChild(*child);
+  CHECK(plain.result.sample().file_type().format() == "ole2");
+  CHECK_FALSE(plain.result.office().encrypted());
+  CHECK(plain.result.office().vba_modules().empty());  // olevba: "No VBA or XLM macros found"
+  CHECK(plain.children.empty());
+}
+
+TEST_CASE("an encrypted presentation without its password is reported, not decrypted") {
+  const Analyzed analyzed = AnalyzeFile(kEncrypted + "encrypted.ppt");
+  CHECK(analyzed.result.office().encryption_method() == "rc4_cryptoapi");
+  CHECK_FALSE(analyzed.result.office().decrypted());
+  CHECK(FindAnomaly(analyzed.result, "office_password_unknown") != nullptr);
   CHECK(analyzed.children.empty());
+}
+
+TEST_CASE("a presentation's macros raise the VBA signatures as a document's do") {
+  const Analyzed analyzed =
+      AnalyzeFile("../shared/corpora/oletools-tests/tests/test-data/olevba/sample_with_vba.ppt");
+  REQUIRE(analyzed.result.office().vba_modules_size() == 1);
+  CHECK(analyzed.result.office().vba_modules(0).name() == "Module1");
+  CHECK(HasSignature(analyzed.result, "vba_macros_present"));
+  CHECK(analyzed.children.empty());  // the VBA storage is read in place, not a child
+}
+
+TEST_CASE("an OLE Package in a presentation's ExOleObjStg comes out as a child as in Word") {
+  struct Case {
+    const char* file;
+    const char* label;
+    const char* source_path;
+    const char* sha256;
+  };
+  // oleobj 0.60.1: "Filename", "Source path", and the sha256 of the file it saves; the slide
+  // show (.pps) and template (.pot) are the same binary format.
+  const std::string lnk_sha256 = "d8019f6968282b9eef712acb82920fd6446e28ac6684b443b5e48be0c79414ea";
+  const std::string txt_sha256 = "9f22a87fe03ff19221a122dd782889ff0fc1eb3096801363c6a2a8cda57df3e3";
+  const char* lnk_path = "C:\\Users\\user\\Desktop\\calc.lnk";
+  const char* txt_path = "C:\\Users\\user\\Documents\\simple-text-file.txt";
+  for (const Case& c :
+       {Case{"sample_with_lnk_file.ppt", "calc.lnk", lnk_path, lnk_sha256.c_str()},
+        Case{"sample_with_lnk_file.pps", "calc.lnk", lnk_path, lnk_sha256.c_str()},
+        Case{"embedded-simple-2007.ppt", "simple-text-file.txt", txt_path, txt_sha256.c_str()},
+        Case{"embedded-simple-2007.pps", "simple-text-file.txt", txt_path, txt_sha256.c_str()},
+        Case{"embedded-simple-2007.pot", "simple-text-file.txt", txt_path, txt_sha256.c_str()}}) {
+    INFO(c.file);
+    const Analyzed analyzed = AnalyzeFile(kOleObj + c.file);
+    const auto& office = analyzed.result.office();
+    REQUIRE(office.packages_size() == 1);
+    CHECK(office.packages(0).storage_path() == "PowerPoint Document/ExOleObjStg 2");
+    CHECK(office.packages(0).label() == c.label);
+    CHECK(office.packages(0).source_path() == c.source_path);
+    CHECK(office.packages(0).sha256() == c.sha256);
+    REQUIRE(office.embedded_objects_size() == 1);
+    CHECK(office.embedded_objects(0).storage_path() == "PowerPoint Document/ExOleObjStg 2");
+    CHECK(office.embedded_objects(0).prog_id() == "Package");
+    CHECK(office.embedded_objects(0).clsid() == "0003000c-0000-0000-c000-000000000046");
+    REQUIRE(analyzed.children.size() == 1);
+    CHECK(analyzed.children[0].info.origin() == "ole package");
+    CHECK(analyzed.children[0].info.name() == c.label);
+    CHECK(analyzed.children[0].info.sha256() == c.sha256);
+    CHECK(FindAnomaly(analyzed.result, "ole_package_object") != nullptr);
+  }
+  // A shortcut is one of the extensions that run when the icon is double-clicked.
+  CHECK(FindAnomaly(AnalyzeFile(kOleObj + "sample_with_lnk_file.ppt").result,
+                    "ole_package_executable") != nullptr);
+}
+
+// No sample in the corpora embeds anything but a Package in a .ppt; this one is made from
+// sample_with_lnk_file.ppt by renaming the object's \1Ole10Native stream, so the storage is
+// an object with no packaged file: the unpacked compound file itself is the child.
+TEST_CASE("a presentation's embedded object that is no package is a child compound file") {
+  auto data = ReadFileBounded(kOleObj + "sample_with_lnk_file.ppt", 16u << 20);
+  REQUIRE(data);
+  auto file = ole::CompoundFile::Open(*data);
+  REQUIRE(file);
+  const ole::PptStorages storages = ole::ReadPptStorages(*file);
+  REQUIRE(storages.storages.size() == 1);
+  Bytes inner = storages.storages[0].data;
+  const std::string native("N\0a\0t\0i\0v\0e\0", 12);
+  // The name is in the directory and in a stale copy of it: rename both ("\1Ole10NativX").
+  std::size_t renamed = 0;
+  for (auto at = std::search(inner.begin(), inner.end(), native.begin(), native.end());
+       at != inner.end(); at = std::search(at + 1, inner.end(), native.begin(), native.end())) {
+    *(at + 10) = 'X';
+    ++renamed;
+  }
+  REQUIRE(renamed == 2);
+  uLongf packed_size = compressBound(static_cast<uLong>(inner.size()));
+  Bytes packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, inner.data(), static_cast<uLong>(inner.size()),
+                    Z_BEST_COMPRESSION) == Z_OK);
+  auto stream = file->ReadStream("PowerPoint Document");
+  REQUIRE(stream);
+  const std::uint64_t record = storages.storages[0].offset;
+  const std::uint32_t body_length = ReadLe<std::uint32_t>(*stream, record + 4).value_or(0);
+  // The new zlib data fits the old record; what is left of the old data follows its end.
+  REQUIRE(packed_size <= body_length - 4);
+  std::copy_n(packed.begin(), packed_size,
+              stream->begin() + static_cast<std::ptrdiff_t>(record + 12));
+  auto changed = file->WithStreamContents("PowerPoint Document", *stream);
+  REQUIRE(changed);
+
+  Analyzed analyzed;
+  auto result = Analyzer().Analyze(*changed, "object.ppt", AnalyzeOptions{}, &analyzed.children);
+  REQUIRE(result);
+  const auto& office = result->office();
+  CHECK(office.packages().empty());
+  REQUIRE(office.embedded_objects_size() == 1);
+  CHECK(office.embedded_objects(0).storage_path() == "PowerPoint Document/ExOleObjStg 2");
+  CHECK(office.embedded_objects(0).prog_id() == "Package");
+  REQUIRE(analyzed.children.size() == 1);
+  const ExtractedChild& child = analyzed.children[0];
+  CHECK(child.info.origin() == "embedded object");
+  CHECK(child.info.name() == "Package-2.bin");
+  CHECK(child.data == inner);
+  CHECK(child.info.sha256() == hashing::Sha256Hex(inner));
 }
 
 TEST_CASE("a packaged calc.exe comes out as a child with its names, and an executable finding") {

@@ -104,6 +104,29 @@ TEST_CASE("The encrypted Excel workbook: Auto_Open in Modul1, encrypted, metadat
   CHECK(modul1->findings(0).text() == "Sub Auto_Open()");
 }
 
+TEST_CASE("A presentation's VBA, zlib-compressed in an ExOleObjStg record, is read as a .doc's") {
+  auto data = ReadFileBounded(kOletools + "olevba/sample_with_vba.ppt", 64u << 20);
+  REQUIRE(data.has_value());
+  auto office = AnalyzeOffice(*data);
+  REQUIRE(office.has_value());
+  CHECK_FALSE(office->info.encrypted());
+  CHECK(office->info.metadata().title() == "PPT VBA TEST");
+  // olevba 0.60.2: one module, "VBA MACRO Module1.bas ... OLE stream: 'VBA/Module1'".
+  REQUIRE(office->info.vba_modules_size() == 1);
+  const auto& module = office->info.vba_modules(0);
+  CHECK(module.name() == "Module1");
+  CHECK(module.stream_name() == "Module1");
+  CHECK(module.project_path() == "PowerPoint Document/VbaProjectStg");
+  CHECK(module.pcode_size() > 0);
+  CHECK(module.source().find("Sub Action_Click()\r\n  MsgBox \"The action button clicked!\"") !=
+        std::string::npos);
+  CHECK(module.findings().empty());  // a button's handler is no auto-exec entry point
+  REQUIRE(office->module_sources.size() == 1);
+  for (const auto& anomaly : office->anomalies) {
+    CHECK(anomaly.code().rfind("ppt_", 0) == std::string::npos);
+  }
+}
+
 TEST_CASE("Document.doc is a clean Word document: metadata, no macros, not encrypted") {
   auto data = ReadFileBounded("../shared/corpora/plaso-test-data/test_data/Document.doc", 64u << 20);
   REQUIRE(data.has_value());

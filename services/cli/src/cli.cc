@@ -48,6 +48,8 @@ triage options:
   --lang en|ja              language of text and HTML reports (default: en)
   --fail-on LEVEL           exit 10 when a verdict reaches LEVEL (low, suspicious, malicious, critical)
   --no-color                never color the terminal summary (NO_COLOR is honoured too)
+  --no-sandbox              static analysis only: do not emulate Windows programs
+  --emulation-locale L      the emulated Windows' locale: en-US (default) or ja-JP (code page 932)
 
 hunt options:
   --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required for
@@ -116,6 +118,17 @@ Status LoadConfigFile(const std::string& path, Options* options) {
     if (root["scoring_model"]) options->triage.scoring_model_path = root["scoring_model"].as<std::string>();
     if (root["max_file_size"]) options->max_size = root["max_file_size"].as<std::uint64_t>();
     if (root["language"]) options->lang = root["language"].as<std::string>();
+    // The same keys as the services' (docs/configuration.md).
+    if (root["sandbox"]) options->triage.dynamic_analysis = root["sandbox"].as<bool>();
+    if (root["emulation_locale"]) {
+      options->triage.sandbox_config.emulation.environment.locale = root["emulation_locale"].as<std::string>();
+    }
+    if (root["emulation_timeout_seconds"]) {
+      options->triage.sandbox_config.emulation.limits.timeout_ms = 1000 * root["emulation_timeout_seconds"].as<std::uint32_t>();
+    }
+    if (root["emulation_max_instructions"]) {
+      options->triage.sandbox_config.emulation.limits.max_instructions = root["emulation_max_instructions"].as<std::uint64_t>();
+    }
   } catch (const YAML::Exception& error) {
     return InvalidArgumentError(path + ": " + error.what());
   }
@@ -159,6 +172,10 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
       KENSA_RETURN_IF_ERROR(scoring::ParseLevel(options.fail_on).has_value()
                                 ? Status::Ok()
                                 : InvalidArgumentError("--fail-on: " + scoring::ParseLevel(options.fail_on).error().message()));
+    } else if (arg == "--no-sandbox") {
+      options.triage.dynamic_analysis = false;
+    } else if (arg == "--emulation-locale") {
+      KENSA_ASSIGN_OR_RETURN(options.triage.sandbox_config.emulation.environment.locale, value("--emulation-locale"));
     } else if (arg == "--no-color") {
       options.color = false;
     } else if (arg == "--config") {
@@ -185,6 +202,10 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
     }
   }
   if (!report::ParseLanguage(options.lang)) return InvalidArgumentError("--lang must be en or ja, not '" + options.lang + "'");
+  if (const auto& locale = options.triage.sandbox_config.emulation.environment.locale;
+      locale != "en-US" && locale != "ja-JP") {
+    return InvalidArgumentError("--emulation-locale must be en-US or ja-JP, not '" + locale + "'");
+  }
   return options;
 }
 
@@ -300,6 +321,7 @@ int Rules(const Options& options, std::ostream& out, std::ostream& err) {
   out << "rules folder:     " << options.triage.static_config.rules_dir << "\n"
       << "yara rules:       " << engine->static_analyzer().yara_rule_count() << "\n"
       << "signature rules:  " << engine->static_analyzer().signature_rule_count() << "\n"
+      << "behavior rules:   " << (engine->sandbox() ? engine->sandbox()->behavior_rule_count() : 0) << "\n"
       << "scoring model:    " << engine->scoring_model().version << "\n";
   return kExitOk;
 }

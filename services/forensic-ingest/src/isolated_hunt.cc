@@ -1,19 +1,6 @@
 #include "isolated_hunt.h"
 
-#include <algorithm>
-#include <csignal>
-
 namespace kensa::forensic_ingest {
-
-namespace {
-
-bool Contains(ByteSpan data, const std::string& needle) {
-  if (needle.empty()) return false;
-  const auto* begin = reinterpret_cast<const std::uint8_t*>(needle.data());
-  return std::search(data.begin(), data.end(), begin, begin + needle.size()) != data.end();
-}
-
-}  // namespace
 
 pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter,
                                     IsolatedHuntOptions options) {
@@ -24,7 +11,7 @@ pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter,
     // earlier triage reports) once the store can list them without reading every report.
     auto payload = isolation::RunIsolated(
         [&]() -> Result<std::string> {
-          if (Contains(archive, options.crash_marker)) std::raise(SIGSEGV);
+          isolation::CrashIfMarked(archive, options.crash_marker);
           KENSA_ASSIGN_OR_RETURN(auto report,
                                  hunter.Hunt(archive, collection.sample().file_name()));
           return report.SerializeAsString();

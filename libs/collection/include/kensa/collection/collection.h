@@ -3,6 +3,13 @@
 // zip) or the folder it unpacks to. Opens it within bounds, reads manifest.json, checks every
 // item's sha256 against the manifest, and serves the items' bytes by their path in the archive.
 //
+// Collections of other tools are opened too, recognised by their content (docs/collection-
+// format.md, "Foreign collections"): a Velociraptor offline collector zip, KAPE target output
+// (zipped or its folder) and a UAC archive. Their files are served under the paths and artifact
+// names of a Kensa collection ("uploads/auto/C%3A/Windows/..." → "files/C/Windows/..."), with a
+// manifest synthesised from the layout's own metadata: host name, per-item sha256 computed on
+// opening, checked against the tool's own hash where it recorded one, else flagged unverified.
+//
 //   auto collection = Collection::Open("/cases/0142/kensa-web01-20261126T100000Z.tar.gz");
 //   for (const auto& item : collection->manifest().items()) ... collection->Read(item.path());
 //
@@ -38,9 +45,9 @@ class Collection {
   static Result<Collection> Open(const std::string& path, const CollectionLimits& limits = {});
   static Result<Collection> OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits = {});
 
-  // True when `path` looks like a collection: a folder with manifest.json (at its top or one
-  // level down), or an archive whose listing has */manifest.json. Cheap for folders; archives
-  // are opened.
+  // True when `path` looks like a collection: a folder with manifest.json or a foreign layout
+  // (at its top or one level down), or an archive that opens as one. Cheap for folders;
+  // archives are opened.
   static bool LooksLikeCollection(const std::string& path);
 
   const forensics::v1::CollectionInfo& info() const { return info_; }
@@ -59,6 +66,11 @@ class Collection {
  private:
   Collection() = default;
   Status Load(const CollectionLimits& limits);
+  Status LoadManifest(const CollectionLimits& limits);
+  // The stored paths (archive members or folder files), as the collection keeps them.
+  std::vector<std::string> StoredPaths() const;
+  Result<Bytes> ReadStored(const std::string& stored) const;
+  Bytes ReadStoredHead(const std::string& stored) const;
 
   forensics::v1::CollectionInfo info_;
   // Archive: the members in memory. Folder: empty; files are read from folder_.
@@ -66,6 +78,9 @@ class Collection {
   std::string folder_;
   std::vector<std::string> folder_paths_;
   std::map<std::string, Bytes> derived_;
+  // Foreign layouts: the path the hunt reads → the stored path. Empty for Kensa's own.
+  std::map<std::string, std::string> aliases_;
+  bool foreign_ = false;
   std::uint64_t max_item_bytes_ = 0;
 };
 

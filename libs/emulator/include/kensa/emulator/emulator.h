@@ -43,6 +43,10 @@ struct EmulationLimits {
   // Bytes kept per dropped file and per dumped region, and text kept from console output.
   std::uint64_t max_artifact_bytes = 32ull << 20;
   std::uint32_t max_console_bytes = 64 * 1024;
+  // Dumps of the sample's image when code it wrote there runs (self-unpacking, UPX-style);
+  // each is the whole image (at most max_artifact_bytes). A packer has one or two layers;
+  // the bound stops a sample that rewrites and re-enters its code in a loop.
+  std::uint32_t max_image_dumps = 4;
   // Threads the sample may create (CreateThread / CreateRemoteThread).
   std::uint32_t max_threads = 64;
   // DLL exports run when no export is named (speakeasy runs them all as well).
@@ -83,7 +87,8 @@ struct EmulationOptions {
 };
 
 struct Artifact {
-  // Dropped files: the Windows path. Memory regions: "memory_0x<address>".
+  // Dropped files: the Windows path. Memory regions: "memory_0x<address>"; unpacked images
+  // "memory_0x<image base>_entry_0x<address executed>".
   std::string name;
   std::string sha256;
   Bytes content;

@@ -50,7 +50,9 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 
+#include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
 
 namespace kensa::isolation {
@@ -102,5 +104,10 @@ const char* IsolationOutcomeName(IsolationOutcome outcome);
 Result<std::string> RunIsolated(const std::function<Result<std::string>()>& work,
                                 const IsolationLimits& limits = {},
                                 IsolationOutcome* outcome = nullptr);
+
+// Fault injection for the pipeline's own tests (docs/pipeline.md): called inside `work`, it
+// crashes the child with SIGSEGV, as a parser bug would, when `data` contains `marker`. An empty
+// marker (production: KENSA_FAULT_CRASH_MARKER unset) never crashes.
+void CrashIfMarked(ByteSpan data, std::string_view marker);
 
 }  // namespace kensa::isolation

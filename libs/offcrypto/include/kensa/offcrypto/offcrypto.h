@@ -16,9 +16,10 @@
 //   rc4_cryptoapi  RC4 CryptoAPI (SHA-1) in .xls, .doc and .ppt
 //                  -> .xls: the compound file with its Workbook decrypted record by record;
 //                     .doc: with WordDocument, the table and Data streams decrypted
+//                     .ppt: with every persist object of "PowerPoint Document" decrypted
+//                     ([MS-PPT] 2.3.7; Pictures and EncryptedSummary stay encrypted)
 //   xor            XOR obfuscation (.xls FilePass type 0, .doc fObfuscated): recognised only
 //   extensible     ECMA-376 Extensible (EncryptionInfo 3.3/4.3): recognised only
-// .ppt is recognised, not decrypted.
 //
 // Hostile input: sizes are checked against the data, spinCount and the decrypted size are
 // bounded by OffcryptoLimits, hash rounds over all passwords by a budget. Nothing throws.
@@ -72,7 +73,7 @@ enum class Outcome {
   kNotEncrypted,
   kDecrypted,         // `document` holds the plain document
   kPasswordNotFound,  // no candidate verified
-  kUnsupported,       // method not decrypted and no password check for it (xor, ppt, ...)
+  kUnsupported,       // method not decrypted and no password check for it (xor, extensible)
   kOverLimit,         // spinCount or size over OffcryptoLimits
   kMalformed,         // the encryption headers cannot be read
 };

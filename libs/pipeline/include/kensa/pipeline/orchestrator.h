@@ -5,7 +5,8 @@
 // `kensa triage` (TriageEngine, memory bus and stores) and the services (NATS JetStream bus,
 // Redis store, shared blob folder). See docs/pipeline.md.
 //
-// Stage order today: static -> (every node of the tree done) -> report on the root.
+// Stage order today: static -> sandbox (Windows programs, when the pipeline has the stage) ->
+// (every node of the tree done) -> report on the root.
 // Every step is idempotent so that a redelivered task repeats work without duplicating it:
 // ids of children are derived from their parent, tasks are published with dedup ids, tree
 // progress counts each node once.
@@ -26,6 +27,8 @@
 namespace kensa::pipeline {
 
 inline constexpr const char* kStaticStage = "static";
+// Dynamic analysis of the files the static stage says can run (libs/sandbox).
+inline constexpr const char* kSandboxStage = "sandbox";
 inline constexpr const char* kReportStage = "report";
 // Host collections (docs/collection-format.md) have one stage: the compromise hunt.
 inline constexpr const char* kForensicStage = "forensic";

@@ -4,9 +4,11 @@
 // given by the driver, so that a service can run it in an isolated child process.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "kensa/analysis/v1/sandbox.pb.h"
 #include "kensa/analysis/v1/static_result.pb.h"
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
@@ -14,6 +16,7 @@
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/pipeline/v1/task.pb.h"
 #include "kensa/report/v1/report.pb.h"
+#include "kensa/sandbox/sandbox.h"
 #include "kensa/scoring/scoring_model.h"
 #include "kensa/static_analysis/static_analyzer.h"
 
@@ -24,6 +27,13 @@ struct ChildFile {
   analysis::v1::ExtractedFile info;
   Bytes data;
 };
+
+// Children across a process boundary: an isolated analysis (services' forked children) hands
+// its files back inside a message.
+void ChildrenToMessage(const std::vector<ChildFile>& children,
+                       google::protobuf::RepeatedPtrField<pipeline::v1::StaticStageChild>* out);
+std::vector<ChildFile> ChildrenFromMessage(
+    const google::protobuf::RepeatedPtrField<pipeline::v1::StaticStageChild>& children);
 
 struct StaticOutput {
   analysis::v1::StaticResult result;
@@ -39,17 +49,51 @@ using StaticAnalysisFunction =
 // passwords go in, the result and the extracted files come out. `analyzer` must outlive it.
 StaticAnalysisFunction AnalyzeWith(const static_analysis::StaticAnalyzer& analyzer);
 
+// Says whether a node goes on to the sandbox stage after static analysis (a Windows program the
+// dynamic backend can run). Empty: the pipeline has no sandbox stage.
+using SandboxFilter = std::function<bool(const analysis::v1::StaticResult& static_result)>;
+
 class StaticStage {
  public:
-  StaticStage(Orchestrator& orchestrator, StaticAnalysisFunction analyze)
-      : orchestrator_(orchestrator), analyze_(std::move(analyze)) {}
+  StaticStage(Orchestrator& orchestrator, StaticAnalysisFunction analyze, SandboxFilter sandbox_filter = {})
+      : orchestrator_(orchestrator), analyze_(std::move(analyze)), sandbox_filter_(std::move(sandbox_filter)) {}
   // Runs static analysis for the task's submission (or reuses the stored result of the same
-  // content), admits the extracted files as children and completes the node.
+  // content), admits the extracted files as children, then either queues the sandbox stage
+  // (when the filter says so) or completes the node.
   Status Run(const pipeline::v1::Task& task);
 
  private:
   Orchestrator& orchestrator_;
   StaticAnalysisFunction analyze_;
+  SandboxFilter sandbox_filter_;
+};
+
+// What a dynamic run hands back: the result and the files it produced (dropped files, memory
+// dumps), to be admitted as children.
+struct SandboxOutput {
+  analysis::v1::SandboxResult result;
+  std::vector<ChildFile> children;
+};
+
+// Runs one sample dynamically (libs/sandbox). Errors fail the submission with the message as the
+// reason, except Unavailable, which means "try again later".
+using SandboxFunction = std::function<Result<SandboxOutput>(
+    ByteSpan data, const sample::v1::Submission& submission, const analysis::v1::StaticResult& static_result)>;
+
+// The sandbox as a SandboxFunction: the sample and its static result go in, the result and the
+// dropped files and memory dumps come out. `sandbox` must outlive it.
+SandboxFunction RunInSandbox(const sandbox::Sandbox& sandbox);
+
+class SandboxStage {
+ public:
+  SandboxStage(Orchestrator& orchestrator, SandboxFunction run) : orchestrator_(orchestrator), run_(std::move(run)) {}
+  // Runs the task's sample in the sandbox (or reuses the stored result of the same content),
+  // admits the dropped files and memory dumps as children and completes the node.
+  Status Run(const pipeline::v1::Task& task);
+
+ private:
+  Orchestrator& orchestrator_;
+  SandboxFunction run_;
 };
 
 class ReportStage {
@@ -87,11 +131,12 @@ class ForensicStage {
 // "compromised", "suspicious", "no_evidence": the verdict's word in events and the REST API.
 std::string HuntVerdictCode(forensics::v1::HuntVerdict verdict);
 
-// Builds the report of a finished tree: the root's result, every child's, and one verdict over
-// the signatures of all of them (a signature found in several files counts once, at its
-// highest severity). Shared by both drivers.
+// Builds the report of a finished tree: the root's results (static, and sandbox when it ran),
+// every child's, and one verdict over the signatures of all of them, static and behavioural (a
+// signature found in several files counts once, at its highest severity). Shared by both drivers.
 report::v1::Report AssembleTreeReport(const sample::v1::Submission& root,
                                       analysis::v1::StaticResult root_result,
+                                      std::optional<analysis::v1::SandboxResult> root_sandbox,
                                       std::vector<report::v1::ChildResult> children,
                                       const scoring::ScoringModel& model, const std::string& language);
 

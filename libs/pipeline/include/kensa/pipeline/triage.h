@@ -1,6 +1,7 @@
 #pragma once
 // The in-process driver of the pipeline: runs quick triage (static analysis of the sample and
-// of every file found inside it, scoring, report assembly) inside this process, with no server.
+// of every file found inside it, emulation of the Windows programs among them, scoring, report
+// assembly) inside this process, with no server.
 // `kensa triage` and most tests drive it. It uses the same Orchestrator and stage handlers as
 // the services (orchestrator.h, stages.h), over a memory bus and memory stores.
 
@@ -12,6 +13,7 @@
 #include "kensa/core/status.h"
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/report/v1/report.pb.h"
+#include "kensa/sandbox/sandbox.h"
 #include "kensa/scoring/scoring_model.h"
 #include "kensa/static_analysis/static_analyzer.h"
 
@@ -19,6 +21,10 @@ namespace kensa::pipeline {
 
 struct TriageConfig {
   static_analysis::StaticConfig static_config;
+  // Dynamic analysis: Windows programs run in the emulator (the sandbox stage). Its rules_dir
+  // and extra_yara_dirs are taken from static_config, so one --rules serves both stages.
+  bool dynamic_analysis = true;
+  sandbox::SandboxConfig sandbox_config;
   PipelineLimits limits;
   // Defaults to <rules_dir>/scoring/model.yaml when empty.
   std::string scoring_model_path;
@@ -44,13 +50,16 @@ class TriageEngine {
 
   const static_analysis::StaticAnalyzer& static_analyzer() const { return *static_analyzer_; }
   const scoring::ScoringModel& scoring_model() const { return model_; }
+  // Null when dynamic analysis is off.
+  const sandbox::Sandbox* sandbox() const { return sandbox_.get(); }
 
  private:
-  TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer, scoring::ScoringModel model,
-               PipelineLimits limits)
-      : static_analyzer_(std::move(analyzer)), model_(std::move(model)), limits_(limits) {}
+  TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer, std::unique_ptr<sandbox::Sandbox> sandbox,
+               scoring::ScoringModel model, PipelineLimits limits)
+      : static_analyzer_(std::move(analyzer)), sandbox_(std::move(sandbox)), model_(std::move(model)), limits_(limits) {}
 
   std::unique_ptr<static_analysis::StaticAnalyzer> static_analyzer_;
+  std::unique_ptr<sandbox::Sandbox> sandbox_;
   scoring::ScoringModel model_;
   PipelineLimits limits_;
 };

@@ -47,6 +47,13 @@ struct ServiceConfig {
   int max_attempts = 4;
   // JetStream ack wait; a task held longer by a worker that died comes back after it.
   int ack_wait_seconds = 120;
+  // The sandbox stage: static-analysis queues Windows programs to sandbox-runner when true
+  // (then at least one sandbox-runner must run, or those trees never finish).
+  bool sandbox = true;
+  // Per-run emulation limits and the emulated machine's locale (sandbox-runner).
+  int emulation_timeout_seconds = 30;
+  std::uint64_t emulation_max_instructions = 50'000'000;
+  std::string emulation_locale = "en-US";
 };
 
 // Parses argv (flags), the environment and the YAML file into a config; unknown flags and

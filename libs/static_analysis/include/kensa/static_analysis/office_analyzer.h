@@ -6,7 +6,9 @@
 //   kensa::Result<OfficeAnalysis> office = AnalyzeOffice(bytes);
 //   if (office) { *result.mutable_office() = office->info; ... office->anomalies ... }
 //
-// The container and VBA are read by kensa::ole. Only "not a compound file" is an error;
+// The container and VBA are read by kensa::ole; a .ppt's VBA project, kept compressed in a record
+// of its "PowerPoint Document" stream, is unpacked first (kensa::ole::ReadPptStorages) and its
+// modules reported like a .doc's, with project_path "PowerPoint Document/VbaProjectStg". Only "not a compound file" is an error;
 // everything odd about the document is an anomaly: "office_encrypted",
 // "vba_source_stripped_pcode_present" (VBA stomping: a module with more p-code than an empty
 // module carries and no source beyond attribute lines), and kensa::ole's own codes.
