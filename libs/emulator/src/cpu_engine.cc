@@ -74,8 +74,8 @@ namespace {
 void OnCode(uc_engine*, std::uint64_t address, std::uint32_t, void* user) {
   static_cast<CpuEngine::CodeHook*>(user)->operator()(address);
 }
-void OnBlock(uc_engine*, std::uint64_t address, std::uint32_t, void* user) {
-  static_cast<CpuEngine::BlockHook*>(user)->operator()(address);
+void OnBlock(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
+  static_cast<CpuEngine::BlockHook*>(user)->operator()(address, size);
 }
 bool OnFault(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t,
              void* user) {
@@ -190,11 +190,12 @@ Status CpuEngine::SetupThreadSegment(std::uint64_t gdt_address, std::uint64_t te
   return Status::Ok();
 }
 
-void CpuEngine::SetCodeHook(CodeHook hook) {
+void CpuEngine::SetCodeHook(CodeHook hook, std::uint64_t begin, std::uint64_t end) {
   hooks_->code = std::move(hook);
   if (hooks_->code_handle == 0) {
-    uc_hook_add(Uc(uc_), &hooks_->code_handle, UC_HOOK_CODE,
-                reinterpret_cast<void*>(&OnCode), &hooks_->code, 1, 0);
+    // unicorn's convention: begin > end hooks every address.
+    uc_hook_add(Uc(uc_), &hooks_->code_handle, UC_HOOK_CODE, reinterpret_cast<void*>(&OnCode), &hooks_->code,
+                end == 0 ? 1 : begin, end == 0 ? 0 : end - 1);
   }
 }
 
@@ -230,6 +231,12 @@ Status CpuEngine::Run(std::uint64_t pc, std::uint64_t timeout_us) {
 }
 
 void CpuEngine::Stop() { uc_emu_stop(Uc(uc_)); }
+
+std::uint32_t CpuEngine::BlockInstructionCount(std::uint64_t address) {
+  uc_tb tb{};
+  if (uc_ctl_request_cache(Uc(uc_), address, &tb) != UC_ERR_OK) return 0;
+  return tb.icount;
+}
 
 std::shared_ptr<CpuEngine::Context> CpuEngine::SaveContext() {
   uc_context* context = nullptr;

@@ -8,7 +8,7 @@
 // - x86-32: writing the FS base register is accepted and ignored; SetupFlatGdt builds a GDT with
 //   an FS descriptor based at the TEB, as Windows does.
 // - Calling Stop() in the same hook invocation that rewrote the program counter is unreliable
-//   (unicorn #1579); callers set a flag and stop from the next instruction's hook.
+//   (unicorn #1579); callers set a flag and stop from the next block's hook.
 // - A global memory-write hook corrupts EFLAGS (unicorn #1911): none is installed.
 
 #include <cstdint>
@@ -37,10 +37,10 @@ enum class MemoryFault { kRead, kWrite, kFetch };
 
 class CpuEngine {
  public:
-  // Called before each instruction executes.
+  // Called before each instruction executes, in the range given to SetCodeHook.
   using CodeHook = std::function<void(std::uint64_t address)>;
-  // Called at the start of each translated basic block.
-  using BlockHook = std::function<void(std::uint64_t address)>;
+  // Called at the start of each translated basic block, with the block's size in bytes.
+  using BlockHook = std::function<void(std::uint64_t address, std::uint32_t size)>;
   // Called on an access to unmapped or protected memory; return true when the handler made the
   // access valid (the engine retries it), false to end emulation with the fault.
   using FaultHook =
@@ -69,7 +69,10 @@ class CpuEngine {
   // (the TEB), which unicorn honours.
   Status SetupThreadSegment(std::uint64_t gdt_address, std::uint64_t teb);
 
-  void SetCodeHook(CodeHook hook);
+  // Hooks instructions in [begin, end) only (end 0: everywhere). A code hook makes unicorn call
+  // out before every instruction it covers, which costs most of the emulation speed; the
+  // emulator hooks only its API stubs and counts instructions per block instead.
+  void SetCodeHook(CodeHook hook, std::uint64_t begin = 1, std::uint64_t end = 0);
   void SetBlockHook(BlockHook hook);
   void SetFaultHook(FaultHook hook);
   void SetInterruptHook(InterruptHook hook);
@@ -78,6 +81,8 @@ class CpuEngine {
   // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)").
   Status Run(std::uint64_t pc, std::uint64_t timeout_us);
   void Stop();
+  // Instructions in the translated block at `address` (unicorn's TB cache), 0 when unknown.
+  std::uint32_t BlockInstructionCount(std::uint64_t address);
 
   // Opaque saved register state, for switching between emulated threads.
   class Context;

@@ -221,8 +221,9 @@ Status Machine::Initialize() {
   main.stack_top = main_stack_top_;
   threads_.push_back(std::move(main));
 
-  cpu_->SetCodeHook([this](std::uint64_t a) { OnInstruction(a); });
-  cpu_->SetBlockHook([this](std::uint64_t a) { OnBlock(a); });
+  // Instructions are hooked only where API stubs live; elsewhere the block hook counts them.
+  cpu_->SetCodeHook([this](std::uint64_t a) { OnInstruction(a); }, kStubLow, kStubHigh);
+  cpu_->SetBlockHook([this](std::uint64_t a, std::uint32_t size) { OnBlock(a, size); });
   cpu_->SetFaultHook([this](MemoryFault k, bool u, std::uint64_t a, int s) {
     return OnFault(k, u, a, s);
   });
@@ -817,18 +818,11 @@ void Machine::End(EmulationEndReason reason, std::string detail) {
 // ---------------------------------------------------------------- hooks
 
 void Machine::OnInstruction(std::uint64_t address) {
+  // Only API stubs are hooked (see SetCodeHook); the block hook counted this instruction.
   if (stop_pending_ || ended_) {
     cpu_->Stop();
     return;
   }
-  if (++instructions_ > options_.limits.max_instructions) {
-    --instructions_;
-    End(EMULATION_END_REASON_INSTRUCTION_LIMIT,
-        "instruction limit " + std::to_string(options_.limits.max_instructions) +
-            " reached at " + Hex(address));
-    return;
-  }
-  if (address < kStubLow || address >= kStubHigh) return;
   const std::uint64_t stub = address & ~static_cast<std::uint64_t>(kStubSize - 1);
   if (stub == kThreadReturnStub) {
     OnThreadReturn();
@@ -841,7 +835,35 @@ void Machine::OnInstruction(std::uint64_t address) {
   }
 }
 
-void Machine::OnBlock(std::uint64_t address) {
+std::uint32_t Machine::BlockInstructions(std::uint64_t address, std::uint32_t size) {
+  // unicorn knows each translated block's instruction count; a block rewritten since (new
+  // size at the same address) is asked again.
+  auto [it, inserted] = block_instructions_.try_emplace(address, size, 0);
+  if (inserted || it->second.first != size || it->second.second == 0) {
+    it->second = {size, cpu_->BlockInstructionCount(address)};
+  }
+  // Unknown: one instruction per four bytes, the x86 average, and at least one.
+  return it->second.second != 0 ? it->second.second : std::max<std::uint32_t>(1, size / 4);
+}
+
+void Machine::OnBlock(std::uint64_t address, std::uint32_t size) {
+  // Stop requests from API models take effect here: the model rewrote the program counter, and
+  // the block at the new address is the first chance to stop reliably (cpu_engine.h).
+  if (stop_pending_ || ended_) {
+    cpu_->Stop();
+    return;
+  }
+  // Counted when the block starts: a block that would pass the limit does not run, and the
+  // count reported is the limit itself.
+  const std::uint64_t block = BlockInstructions(address, size);
+  if (instructions_ + block > options_.limits.max_instructions) {
+    instructions_ = options_.limits.max_instructions;
+    End(EMULATION_END_REASON_INSTRUCTION_LIMIT,
+        "instruction limit " + std::to_string(options_.limits.max_instructions) + " reached at " + Hex(address));
+    return;
+  }
+  instructions_ += block;
+  if (address >= kStubLow && address < kStubHigh) return;  // decoy code: nothing to watch
   // The sample's image: only a granule's first execution costs more than this test.
   WriteWatch& watch = memory_.write_watch();
   if (watch.Contains(address)) {

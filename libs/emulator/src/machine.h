@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "cpu_engine.h"
@@ -309,7 +310,8 @@ class Machine {
   Status MapDecoys();
   Status BuildProcessStructures();
   void OnInstruction(std::uint64_t address);
-  void OnBlock(std::uint64_t address);
+  void OnBlock(std::uint64_t address, std::uint32_t size);
+  std::uint32_t BlockInstructions(std::uint64_t address, std::uint32_t size);
   bool OnFault(MemoryFault kind, bool unmapped, std::uint64_t address, int size);
   void OnInterrupt(std::uint32_t number);
   void DispatchApi(std::uint64_t stub);
@@ -405,6 +407,8 @@ class Machine {
   std::string seh_description_;
 
   std::uint64_t instructions_ = 0;
+  // Instruction count of each translated block by address, with the block size it was asked for.
+  std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>> block_instructions_;
   std::uint64_t api_calls_ = 0;
   std::uint32_t image_dumps_ = 0;
   std::uint64_t current_seq_ = 0;

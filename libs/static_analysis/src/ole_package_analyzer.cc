@@ -210,7 +210,8 @@ void ScanPowerPointStorages(const ole::CompoundFile& file, std::uint32_t code_pa
       ++found->objects;
       auto* object = result->mutable_office()->add_embedded_objects();
       object->set_storage_path(path);
-      if (inner) object->set_clsid(inner->entries().front().clsid);
+      // A compound file with no directory entry opens; it has no root and so no CLSID.
+      if (inner && !inner->entries().empty()) object->set_clsid(inner->entries().front().clsid);
       object->set_prog_id(storage.prog_id);
     }
     if (found->packages > packages_before || storage.data.empty()) continue;

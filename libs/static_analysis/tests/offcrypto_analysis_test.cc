@@ -373,5 +373,66 @@ TEST_CASE("a packaged text file is a package object but not an executable one") 
   CHECK(hashing::Md5Hex(child->data) == "264397735b6f09039ba0adf0dc9fb942");
 }
 
+// Found by offcrypto_fuzz in CI: an ExOleObjStg holding a compound file that opens but has no
+// directory entry (its directory chain ends at once) had its missing root entry read for the
+// object's CLSID. Made here from sample_with_lnk_file.ppt with the storage replaced by a bare
+// 512-byte header of that shape.
+TEST_CASE("a presentation object whose compound file has no directory entry is listed without a CLSID") {
+  auto data = ReadFileBounded(kOleObj + "sample_with_lnk_file.ppt", 16u << 20);
+  REQUIRE(data);
+  auto file = ole::CompoundFile::Open(*data);
+  REQUIRE(file);
+  const ole::PptStorages storages = ole::ReadPptStorages(*file);
+  REQUIRE(storages.storages.size() == 1);
+
+  Bytes inner(512, 0);
+  const std::uint8_t signature[] = {0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1};
+  std::copy(std::begin(signature), std::end(signature), inner.begin());
+  auto put16 = [&](std::size_t at, std::uint16_t v) {
+    inner[at] = static_cast<std::uint8_t>(v);
+    inner[at + 1] = static_cast<std::uint8_t>(v >> 8);
+  };
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) inner[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
+  };
+  put16(0x18, 0x3E);          // minor version
+  put16(0x1A, 3);             // major version 3: 512-byte sectors
+  put16(0x1C, 0xFFFE);        // byte order
+  put16(0x1E, 9);             // sector shift
+  put16(0x20, 6);             // mini sector shift
+  put32(0x30, 0xFFFFFFFE);    // first directory sector: end of chain
+  put32(0x38, 4096);          // mini stream cutoff
+  put32(0x3C, 0xFFFFFFFE);    // first mini FAT sector
+  put32(0x44, 0xFFFFFFFE);    // first DIFAT sector
+  for (std::size_t at = 0x4C; at < 512; at += 4) put32(at, 0xFFFFFFFF);
+  auto bare = ole::CompoundFile::Open(inner);
+  REQUIRE(bare);
+  CHECK(bare->entries().empty());
+
+  uLongf packed_size = compressBound(static_cast<uLong>(inner.size()));
+  Bytes packed(packed_size);
+  REQUIRE(compress2(packed.data(), &packed_size, inner.data(), static_cast<uLong>(inner.size()), Z_BEST_COMPRESSION) ==
+          Z_OK);
+  auto stream = file->ReadStream("PowerPoint Document");
+  REQUIRE(stream);
+  const std::uint64_t record = storages.storages[0].offset;
+  const std::uint32_t body_length = ReadLe<std::uint32_t>(*stream, record + 4).value_or(0);
+  REQUIRE(packed_size <= body_length - 4);
+  // The decompressed size ahead of the zlib data, then the new data.
+  std::copy_n(packed.begin(), packed_size, stream->begin() + static_cast<std::ptrdiff_t>(record + 12));
+  for (int i = 0; i < 4; ++i) {
+    (*stream)[record + 8 + static_cast<std::uint64_t>(i)] = static_cast<std::uint8_t>(inner.size() >> (8 * i));
+  }
+  auto changed = file->WithStreamContents("PowerPoint Document", *stream);
+  REQUIRE(changed);
+
+  Analyzed analyzed;
+  auto result = Analyzer().Analyze(*changed, "bare.ppt", AnalyzeOptions{}, &analyzed.children);
+  REQUIRE(result);
+  REQUIRE(result->office().embedded_objects_size() == 1);
+  CHECK(result->office().embedded_objects(0).clsid().empty());
+  CHECK(result->office().embedded_objects(0).prog_id() == "Package");
+}
+
 }  // namespace
 }  // namespace kensa::static_analysis
