@@ -836,6 +836,8 @@ void Machine::OnInstruction(std::uint64_t address) {
 }
 
 std::uint32_t Machine::BlockInstructions(std::uint64_t address, std::uint32_t size) {
+  // A loop runs the same block again and again: the last answer first, before any hashing.
+  if (address == last_block_.address && size == last_block_.size) return last_block_.instructions;
   // unicorn knows each translated block's instruction count; a block rewritten since (new
   // size at the same address) is asked again.
   auto [it, inserted] = block_instructions_.try_emplace(address, size, 0);
@@ -843,7 +845,9 @@ std::uint32_t Machine::BlockInstructions(std::uint64_t address, std::uint32_t si
     it->second = {size, cpu_->BlockInstructionCount(address)};
   }
   // Unknown: one instruction per four bytes, the x86 average, and at least one.
-  return it->second.second != 0 ? it->second.second : std::max<std::uint32_t>(1, size / 4);
+  const std::uint32_t count = it->second.second != 0 ? it->second.second : std::max<std::uint32_t>(1, size / 4);
+  last_block_ = {address, size, count};
+  return count;
 }
 
 void Machine::OnBlock(std::uint64_t address, std::uint32_t size) {

@@ -409,6 +409,12 @@ class Machine {
   std::uint64_t instructions_ = 0;
   // Instruction count of each translated block by address, with the block size it was asked for.
   std::unordered_map<std::uint64_t, std::pair<std::uint32_t, std::uint32_t>> block_instructions_;
+  struct LastBlock {
+    std::uint64_t address = ~0ull;
+    std::uint32_t size = 0;
+    std::uint32_t instructions = 0;
+  };
+  LastBlock last_block_;
   std::uint64_t api_calls_ = 0;
   std::uint32_t image_dumps_ = 0;
   std::uint64_t current_seq_ = 0;
