@@ -61,7 +61,11 @@ class Cluster:
         subprocess.run([CLUSTER, *command, *self.args], env=self.env, check=True, timeout=120)
 
     def start(self):
-        self.run("start", "--static", str(self.static_replicas), "--sandbox", str(self.sandbox_replicas))
+        try:
+            self.run("start", "--static", str(self.static_replicas), "--sandbox", str(self.sandbox_replicas))
+        except subprocess.CalledProcessError:
+            self.stop()  # what did start (nats, redis, some services) must not outlive the test
+            raise
         values = {}
         with open(os.path.join(self.dir, "cluster.env")) as handle:
             for line in handle:

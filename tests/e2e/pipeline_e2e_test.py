@@ -18,7 +18,7 @@ import urllib.request
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kensa_cluster import Cluster, submit_all, unique_samples  # noqa: E402
+from kensa_cluster import BINARY_DIR, Cluster, submit_all, unique_samples  # noqa: E402
 
 CRASH_MARKER = "KENSA-E2E-CRASH-MARKER-7f3a"
 

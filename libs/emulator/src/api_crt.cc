@@ -2,6 +2,7 @@
 // main, heap and string functions implemented over guest memory, and the printf family, whose
 // output is recorded as console output.
 #include <algorithm>
+#include <memory>
 
 #include "api_util.h"
 
@@ -98,6 +99,104 @@ std::int64_t Compare(const std::string& a, const std::string& b) {
 
 std::uint64_t Signed(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 
+// MSVC's x86 __try/__except: each function with a __try registers an EH3/EH4 record
+// below its EBP ([ebp-18h] saved ESP, [ebp-14h] EXCEPTION_POINTERS*, [ebp-10h] the
+// EXCEPTION_REGISTRATION the dispatcher passes as the frame, [ebp-8] scope table, [ebp-4] try
+// level) whose handler is _except_handler3 (msvcrt) or _except_handler4 (a thunk in the
+// image calling vcruntime's _except_handler4_common with the security cookie). The handler
+// walks the scope table from the current try level outwards, calling each filter with the
+// function's EBP; a filter's EXCEPTION_EXECUTE_HANDLER jumps into the __except block,
+// EXCEPTION_CONTINUE_EXECUTION resumes at the fault, EXCEPTION_CONTINUE_SEARCH tries the
+// enclosing level. Simplified: __finally blocks are not run (no unwinding pass), inner
+// registrations are dropped without calling their handlers, and cookies are not checked.
+constexpr std::uint32_t kMaxScopeLevels = 64;  // a hostile table may link its levels in a loop
+
+struct ScopeSearch {
+  PendingReturn pending;
+  std::uint64_t frame = 0;          // the EXCEPTION_REGISTRATION: frame pointer - 0x10
+  std::uint64_t scope_records = 0;  // first {enclosing level, filter, handler} record
+  std::uint32_t no_level = 0;       // TRYLEVEL_NONE: -1 for EH3, -2 for EH4
+  std::uint32_t level = 0;
+  std::uint32_t visited = 0;
+  std::uint64_t saved_ebp = 0;      // the handler's own EBP, restored on return
+};
+
+void ContinueScopeSearch(Machine& m, const std::shared_ptr<ScopeSearch>& s) {
+  CpuEngine& cpu = m.cpu();
+  const std::uint64_t frame_pointer = s->frame + 0x10;
+  while (s->level != s->no_level && s->visited++ < kMaxScopeLevels) {
+    const std::uint64_t record = s->scope_records + 12ull * s->level;
+    bool ok_enclosing = false, ok_filter = false, ok_handler = false;
+    const std::uint32_t enclosing = m.Read32(record, &ok_enclosing);
+    const std::uint32_t filter = m.Read32(record + 4, &ok_filter);
+    const std::uint32_t handler = m.Read32(record + 8, &ok_handler);
+    if (!ok_enclosing || !ok_filter || !ok_handler) break;
+    if (filter == 0) {  // a __finally: runs only when unwinding
+      s->level = enclosing;
+      continue;
+    }
+    cpu.WriteReg(Reg::kBp, frame_pointer);
+    m.PushCallFrame(filter, {}, [&m, s, enclosing, handler, frame_pointer](std::uint64_t value) {
+      CpuEngine& c = m.cpu();
+      const auto verdict = static_cast<std::int32_t>(static_cast<std::uint32_t>(value));
+      if (verdict > 0) {
+        // EXCEPTION_EXECUTE_HANDLER: the dispatcher's unwind leaves this registration at the
+        // head of the chain, the try level becomes the enclosing one, and the __except block
+        // runs on the function's frame (its first instruction reloads ESP from [ebp-18h]).
+        m.Write32(kTebAddress, static_cast<std::uint32_t>(s->frame));
+        m.Write32(s->frame + 0xC, enclosing);
+        c.WriteReg(Reg::kSp, m.Read32(s->frame - 8));
+        c.WriteReg(Reg::kBp, frame_pointer);
+        c.WriteReg(Reg::kIp, handler);
+        return;
+      }
+      c.WriteReg(Reg::kBp, s->saved_ebp);
+      if (verdict < 0) {  // EXCEPTION_CONTINUE_EXECUTION
+        m.CompleteApi(s->pending, 0);
+        return;
+      }
+      s->level = enclosing;
+      ContinueScopeSearch(m, s);
+    });
+    return;
+  }
+  cpu.WriteReg(Reg::kBp, s->saved_ebp);
+  m.CompleteApi(s->pending, 1);  // ExceptionContinueSearch
+}
+
+std::uint64_t ScopeTableHandler(ApiInvocation& inv, bool eh4) {
+  Machine& m = inv.m;
+  // _except_handler4_common(cookie*, cookie check, record, frame, context, dispatcher);
+  // _except_handler3(record, frame, context, dispatcher).
+  const std::size_t first = eh4 ? 2 : 0;
+  const std::uint64_t exception_record = inv.Arg(first);
+  const std::uint64_t frame = inv.Arg(first + 1);
+  const std::uint64_t context = inv.Arg(first + 2);
+  constexpr std::uint32_t kUnwinding = 0x66;  // EXCEPTION_UNWINDING | EXIT_UNWIND | ...
+  bool ok = false;
+  const std::uint32_t flags = m.Read32(exception_record + 4, &ok);
+  if (m.x64() || !ok || (flags & kUnwinding) != 0) return 1;
+  auto s = std::make_shared<ScopeSearch>();
+  s->pending = inv.pending;
+  s->frame = frame;
+  std::uint32_t table = m.Read32(frame + 8);
+  if (eh4) table ^= m.Read32(inv.Arg(0));  // the table pointer is XORed with the cookie
+  // EH4 tables start with GS/EH cookie offsets (16 bytes) before the records.
+  s->scope_records = table + (eh4 ? 0x10u : 0u);
+  s->no_level = eh4 ? 0xFFFFFFFEu : 0xFFFFFFFFu;
+  s->level = m.Read32(frame + 0xC);
+  s->saved_ebp = m.cpu().ReadReg(Reg::kBp);
+  // EXCEPTION_POINTERS for GetExceptionCode/GetExceptionInformation in the filters, below
+  // the stack pointer where the filter calls (PushCallFrame) leave it alone.
+  const std::uint64_t pointers = m.cpu().ReadReg(Reg::kSp) - 0x10;
+  m.Write32(pointers, static_cast<std::uint32_t>(exception_record));
+  m.Write32(pointers + 4, static_cast<std::uint32_t>(context));
+  m.Write32(frame - 4, static_cast<std::uint32_t>(pointers));
+  inv.Defer();
+  ContinueScopeSearch(m, s);
+  return 0;
+}
+
 void RegisterStartup(ApiRegistry& r) {
   auto mainargs = [](ApiInvocation& inv) -> std::uint64_t {
     Machine& m = inv.m;
@@ -121,11 +220,17 @@ void RegisterStartup(ApiRegistry& r) {
         "_isatty"}) {
     r.Add(name, zero);
   }
+  // x64 and C++ exception frames are not interpreted: their handlers decline.
   auto continue_search = [](ApiInvocation&) -> std::uint64_t { return 1; };
-  for (const char* name : {"__C_specific_handler", "_except_handler3", "_except_handler4_common",
-                           "__CxxFrameHandler3", "__CxxFrameHandler4"}) {
+  for (const char* name : {"__C_specific_handler", "__CxxFrameHandler3", "__CxxFrameHandler4"}) {
     r.Add(name, continue_search);
   }
+  r.Add("_except_handler3", [](ApiInvocation& inv) -> std::uint64_t {
+    return ScopeTableHandler(inv, /*eh4=*/false);
+  });
+  r.Add("_except_handler4_common", [](ApiInvocation& inv) -> std::uint64_t {
+    return ScopeTableHandler(inv, /*eh4=*/true);
+  });
   r.Add("_controlfp", [](ApiInvocation&) -> std::uint64_t { return 0x9001F; });
   auto data = [](const char* name) {
     return [name](ApiInvocation& inv) -> std::uint64_t { return DataExport(inv, name); };

@@ -199,6 +199,7 @@ std::string FormatGuest(Machine& m, std::string_view format, bool wide,
       const char c = format[i];
       if (c == 'l') { ++longs; wide_arg = true; ++i; }
       else if (c == 'h') { half = true; wide_arg = false; ++i; }
+      else if (c == 'w') { wide_arg = true; ++i; }  // MSVC's %ws / %wc: a wide argument
       else if (c == 'z' || c == 'j' || c == 't') { size_t_arg = true; ++i; }
       else if (c == 'I' && format.substr(i, 3) == "I64") { longs = 2; i += 3; }
       else if (c == 'I' && format.substr(i, 3) == "I32") { i += 3; }

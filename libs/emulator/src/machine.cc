@@ -941,6 +941,11 @@ void Machine::DispatchSeh() {
   pending_exception_.reset();
   ++seh_dispatches_;
   seh_description_ = e.description;
+  // Handlers run without the trap flag, and a single-step trap's CONTEXT has it cleared (as
+  // Windows' trap handler does), so a handler that continues does not trap again at once.
+  constexpr std::uint64_t kTrapFlag = 0x100;
+  const std::uint64_t flags = cpu_->ReadReg(Reg::kFlags);
+  if (e.code == 0x80000004) cpu_->WriteReg(Reg::kFlags, flags & ~kTrapFlag);
   // EXCEPTION_RECORD and CONTEXT (x86 layouts, winnt.h) below the faulting frame.
   const std::uint64_t esp = cpu_->ReadReg(Reg::kSp);
   seh_context_ = ((esp - 0x800) & ~0xFull);
@@ -961,6 +966,7 @@ void Machine::DispatchSeh() {
   for (std::size_t i = 0; i < e.parameters.size() && i < 15; ++i) {
     Write32(seh_record_ + 0x14 + 4 * i, static_cast<std::uint32_t>(e.parameters[i]));
   }
+  cpu_->WriteReg(Reg::kFlags, flags & ~kTrapFlag);
   CallSehHandler(Read32(kTebAddress));
 }
 

@@ -255,6 +255,10 @@ class Machine {
   };
   void CallGuestSequence(std::vector<GuestCall> calls, std::function<void()> done);
   void CompleteApi(const PendingReturn& pending, std::uint64_t value);
+  // Calls one guest function below the current stack pointer; `then` gets its return value
+  // (the stack pointer is restored first, other registers are as the callee left them).
+  void PushCallFrame(std::uint64_t function, const std::vector<std::uint64_t>& args,
+                     std::function<void(std::uint64_t)> then);
 
   // Cooperative threads: queued, run when the current thread ends or yields (Sleep, Wait*).
   std::uint32_t CreateThread(std::uint64_t start, std::uint64_t param);
@@ -333,8 +337,6 @@ class Machine {
   // Sets up a call of `function` on a fresh stack top, returning to `return_address`.
   void SetupCall(std::uint64_t stack_top, std::uint64_t function,
                  const std::vector<std::uint64_t>& args, std::uint64_t return_address);
-  void PushCallFrame(std::uint64_t function, const std::vector<std::uint64_t>& args,
-                     std::function<void(std::uint64_t)> then);
   void LinkModuleIntoLdr(const Module& module);
   std::uint64_t WriteUnicodeString(std::uint64_t at, std::string_view text);
   std::uint64_t NewDynamicStub(const std::string& dll, const std::string& name);

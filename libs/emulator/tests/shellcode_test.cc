@@ -270,6 +270,48 @@ here:
   CHECK(out.behavior.end_detail() == "all threads returned");
 }
 
+TEST_CASE("a trap-flag single step reaches the x86 SEH handler after the next instruction") {
+  // The handler continues only for EXCEPTION_SINGLE_STEP reported after the nop (the
+  // instruction following popfd). Continuing must not trap again: the CONTEXT it resumes from
+  // has the trap flag cleared, as Windows clears it.
+  const char* source = R"(
+  call next
+next:
+  pop ebx
+  lea eax, [ebx + handler - next]
+  push eax
+  push dword ptr fs:[0]
+  mov fs:[0], esp
+  pushfd
+  or dword ptr [esp], 0x100
+  popfd
+  nop
+after:
+  pop dword ptr fs:[0]
+  add esp, 4
+  ret
+handler:
+  mov eax, [esp+4]
+  cmp dword ptr [eax], 0x80000004
+  jne decline
+  call here
+here:
+  pop edx
+  sub edx, here - after
+  cmp [eax+12], edx
+  jne decline
+  xor eax, eax
+  ret
+decline:
+  mov eax, 1
+  ret
+)";
+  const EmulationOutput out = MustEmulate(AssembleShellcode(source, false), EmulationOptions{});
+  INFO(out.behavior.end_detail());
+  CHECK(out.behavior.end_reason() == kensa::analysis::v1::EMULATION_END_REASON_EXITED);
+  CHECK(out.behavior.end_detail() == "all threads returned");
+}
+
 TEST_CASE("an x86 SEH chain whose handlers all decline ends with unhandled_exception") {
   // The handler returns ExceptionContinueSearch; the chain ends at 0xFFFFFFFF.
   const char* source = R"(

@@ -22,7 +22,13 @@ Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& c
     sandbox::SandboxConfig sandbox_config = config.sandbox_config;
     sandbox_config.rules_dir = config.static_config.rules_dir;
     sandbox_config.extra_yara_dirs = config.static_config.extra_yara_dirs;
-    KENSA_ASSIGN_OR_RETURN(dynamic, sandbox::Sandbox::Create(sandbox_config, warnings));
+    // Both stages compile the same YARA folders and the static analyzer has reported the files
+    // that failed; the sandbox's own YARA messages would repeat them.
+    std::vector<std::string> sandbox_warnings;
+    KENSA_ASSIGN_OR_RETURN(dynamic, sandbox::Sandbox::Create(sandbox_config, &sandbox_warnings));
+    for (auto& warning : sandbox_warnings) {
+      if (warnings != nullptr && !warning.starts_with("yara ")) warnings->push_back(std::move(warning));
+    }
   }
   return std::unique_ptr<TriageEngine>(
       new TriageEngine(std::move(analyzer), std::move(dynamic), std::move(model), config.limits));
