@@ -9,6 +9,7 @@ find_package(gRPC CONFIG REQUIRED)         # libgrpc++-dev, protobuf-compiler-gr
 find_package(spdlog REQUIRED)              # libspdlog-dev (services only)
 pkg_check_modules(YARA REQUIRED IMPORTED_TARGET yara)        # libyara-dev
 pkg_check_modules(LIBARCHIVE REQUIRED IMPORTED_TARGET libarchive)  # libarchive-dev
+pkg_check_modules(LIBLZMA REQUIRED IMPORTED_TARGET liblzma)  # liblzma-dev (7z headers, libs/archive)
 pkg_check_modules(QPDF REQUIRED IMPORTED_TARGET libqpdf)       # libqpdf-dev (libs/pdf only)
 pkg_check_modules(UNICORN REQUIRED IMPORTED_TARGET unicorn)   # libunicorn-dev (libs/emulator only)
 find_package(pugixml CONFIG REQUIRED)      # libpugixml-dev (OOXML parts; agile EncryptionInfo)

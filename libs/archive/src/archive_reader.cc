@@ -15,6 +15,8 @@
 #include "kensa/core/file.h"
 #include "kensa/identify/file_identifier.h"
 #include "member_checks.h"
+#include "sevenzip_header.h"
+#include "zisofs_check.h"
 
 namespace kensa::archive {
 namespace {
@@ -556,6 +558,17 @@ std::vector<std::string> Candidates(const std::vector<std::string>& passwords) {
 Result<ArchiveListing> ReadArchive(ByteSpan data, const std::vector<std::string>& passwords,
                                    const ArchiveLimits& limits) {
   if (data.empty()) return InvalidArgumentError("not an archive: no data");
+  // Declared sizes libarchive 3.6 would allocate from without a bound: a 7z's file count, an
+  // ISO's zisofs block size. Such an archive is listed as damaged and not read.
+  for (const auto& [format, problem] :
+       {std::pair{"7z", SevenZipHeaderProblem(data)}, std::pair{"iso9660", ZisofsProblem(data)}}) {
+    if (!problem) continue;
+    ArchiveListing refused;
+    refused.format = format;
+    refused.truncated = true;
+    refused.findings.push_back({"archive_damaged", std::string(format) + " not read: " + *problem});
+    return refused;
+  }
   Utf8LocaleScope locale_scope;
   KENSA_ASSIGN_OR_RETURN(Opened opened, Open(data, Layout::kArchive, nullptr));
   Layout layout = Layout::kArchive;
