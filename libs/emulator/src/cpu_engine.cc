@@ -3,8 +3,13 @@
 
 #include <unicorn/unicorn.h>
 
+#include <csetjmp>
+#include <csignal>
+
 #include <array>
+#include <chrono>
 #include <cstring>
+#include <mutex>
 #include <string>
 
 namespace kensa::emulator::internal {
@@ -47,11 +52,59 @@ std::uint64_t SegmentDescriptor(std::uint32_t base, std::uint32_t limit_pages, s
   return d;
 }
 
+// --- unicorn's abort() on translation (unicorn #1716), turned into an error -------------------
+
+// Where the thread inside uc_emu_start jumps back to; null outside it.
+thread_local sigjmp_buf* abort_return = nullptr;
+
+std::mutex& AbortHandlerMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+// The SIGABRT action the process had before ours; aborts outside an emulation go to it.
+struct sigaction previous_abort_action {};
+
+void ForwardAbort(int signal, siginfo_t* info, void* context) {
+  const struct sigaction previous = previous_abort_action;
+  if ((previous.sa_flags & SA_SIGINFO) != 0 && previous.sa_sigaction != nullptr) {
+    previous.sa_sigaction(signal, info, context);
+  } else if (previous.sa_handler == SIG_IGN) {
+    return;
+  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != nullptr) {
+    previous.sa_handler(signal);
+  } else {
+    std::signal(SIGABRT, SIG_DFL);
+    std::raise(SIGABRT);
+  }
+}
+
+void OnAbortSignal(int signal, siginfo_t* info, void* context) {
+  if (abort_return != nullptr) siglongjmp(*abort_return, 1);
+  ForwardAbort(signal, info, context);
+}
+
+// Installs OnAbortSignal unless it is the current action. Checked before every run, because a
+// forked isolation child gets the default action back (libs/isolation).
+void EnsureAbortHandler() {
+  std::lock_guard<std::mutex> lock(AbortHandlerMutex());
+  struct sigaction current {};
+  if (sigaction(SIGABRT, nullptr, &current) != 0) return;
+  if ((current.sa_flags & SA_SIGINFO) != 0 && current.sa_sigaction == &OnAbortSignal) return;
+  struct sigaction ours {};
+  ours.sa_sigaction = &OnAbortSignal;
+  ours.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&ours.sa_mask);
+  if (sigaction(SIGABRT, &ours, nullptr) == 0) previous_abort_action = current;
+}
+
 }  // namespace
 
 struct CpuEngine::Hooks {
   CodeHook code;
   BlockHook block;
+  // The run's deadline, checked every kBlocksPerClockCheck blocks (see Run).
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::uint32_t blocks_until_clock_check = 0;
   FaultHook fault;
   InterruptHook interrupt;
   uc_hook code_handle = 0;
@@ -74,9 +127,11 @@ namespace {
 void OnCode(uc_engine*, std::uint64_t address, std::uint32_t, void* user) {
   static_cast<CpuEngine::CodeHook*>(user)->operator()(address);
 }
-void OnBlock(uc_engine*, std::uint64_t address, std::uint32_t size, void* user) {
-  static_cast<CpuEngine::BlockHook*>(user)->operator()(address, size);
-}
+// Reading the clock costs about 20 ns; a block about as much. Checking every 1024 blocks keeps
+// the deadline to well under a millisecond at tens of millions of blocks per second.
+constexpr std::uint32_t kBlocksPerClockCheck = 1024;
+
+void OnBlock(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* user);
 bool OnFault(uc_engine*, uc_mem_type type, std::uint64_t address, int size, std::int64_t,
              void* user) {
   MemoryFault kind = MemoryFault::kRead;
@@ -95,6 +150,18 @@ void OnInterrupt(uc_engine*, std::uint32_t number, void* user) {
   static_cast<CpuEngine::InterruptHook*>(user)->operator()(number);
 }
 
+void OnBlock(uc_engine* uc, std::uint64_t address, std::uint32_t size, void* user) {
+  auto* hooks = static_cast<CpuEngine::Hooks*>(user);
+  if (hooks->blocks_until_clock_check-- == 0) {
+    hooks->blocks_until_clock_check = kBlocksPerClockCheck;
+    if (std::chrono::steady_clock::now() >= hooks->deadline) {
+      uc_emu_stop(uc);
+      return;
+    }
+  }
+  if (hooks->block) hooks->block(address, size);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<CpuEngine>> CpuEngine::Create(Arch arch) {
@@ -110,10 +177,13 @@ Result<std::unique_ptr<CpuEngine>> CpuEngine::Create(Arch arch) {
 CpuEngine::CpuEngine(Arch arch) : arch_(arch) {}
 
 CpuEngine::~CpuEngine() {
+  // A broken engine is closed too: uc_close only frees, and no timer thread of unicorn's is
+  // left to touch it (Run keeps its own deadline).
   if (uc_ != nullptr) uc_close(Uc(uc_));
 }
 
 Status CpuEngine::Map(std::uint64_t address, std::uint64_t size, std::uint32_t prot) {
+  if (broken_) return InternalError("the CPU engine aborted earlier");
   uc_err err = uc_mem_map(Uc(uc_), address, size, prot);
   if (err != UC_ERR_OK) {
     return InternalError("map of " + std::to_string(size) + " bytes at " +
@@ -123,12 +193,14 @@ Status CpuEngine::Map(std::uint64_t address, std::uint64_t size, std::uint32_t p
 }
 
 Status CpuEngine::Unmap(std::uint64_t address, std::uint64_t size) {
+  if (broken_) return InternalError("the CPU engine aborted earlier");
   uc_err err = uc_mem_unmap(Uc(uc_), address, size);
   if (err != UC_ERR_OK) return InternalError("unmap failed: " + UcError(err));
   return Status::Ok();
 }
 
 Status CpuEngine::Protect(std::uint64_t address, std::uint64_t size, std::uint32_t prot) {
+  if (broken_) return InternalError("the CPU engine aborted earlier");
   uc_err err = uc_mem_protect(Uc(uc_), address, size, prot);
   if (err != UC_ERR_OK) return InternalError("protect failed: " + UcError(err));
   return Status::Ok();
@@ -141,6 +213,7 @@ bool CpuEngine::Read(std::uint64_t address, void* out, std::size_t size) const {
 
 bool CpuEngine::Write(std::uint64_t address, const void* data, std::size_t size) {
   if (size == 0) return true;
+  if (broken_) return false;
   return uc_mem_write(Uc(uc_), address, data, size) == UC_ERR_OK;
 }
 
@@ -201,9 +274,13 @@ void CpuEngine::SetCodeHook(CodeHook hook, std::uint64_t begin, std::uint64_t en
 
 void CpuEngine::SetBlockHook(BlockHook hook) {
   hooks_->block = std::move(hook);
+  InstallBlockHook();
+}
+
+void CpuEngine::InstallBlockHook() {
   if (hooks_->block_handle == 0) {
     uc_hook_add(Uc(uc_), &hooks_->block_handle, UC_HOOK_BLOCK,
-                reinterpret_cast<void*>(&OnBlock), &hooks_->block, 1, 0);
+                reinterpret_cast<void*>(&OnBlock), hooks_.get(), 1, 0);
   }
 }
 
@@ -224,8 +301,30 @@ void CpuEngine::SetInterruptHook(InterruptHook hook) {
 }
 
 Status CpuEngine::Run(std::uint64_t pc, std::uint64_t timeout_us) {
-  // `until` is an address never executed; the run ends by Stop(), a fault or the timeout.
-  uc_err err = uc_emu_start(Uc(uc_), pc, 0xFFFFFFFFFFFFF000ull, timeout_us, 0);
+  if (broken_) return InternalError("the CPU engine aborted earlier and cannot run again");
+  EnsureAbortHandler();
+  // The timeout is kept here, from the block hook, not by unicorn: unicorn's timeout starts a
+  // timer thread per run (tens of microseconds, and a run is started per emulated thread
+  // switch) that would outlive a run left by the abort jump below.
+  InstallBlockHook();
+  hooks_->deadline = timeout_us == 0 ? std::chrono::steady_clock::time_point::max()
+                                     : std::chrono::steady_clock::now() + std::chrono::microseconds(timeout_us);
+  hooks_->blocks_until_clock_check = 0;
+  sigjmp_buf jump;
+  uc_err err = UC_ERR_OK;
+  // Nothing with a destructor lives between here and the jump back: only unicorn's C frames.
+  if (sigsetjmp(jump, 1) == 0) {
+    abort_return = &jump;
+    // `until` is an address never executed; the run ends by Stop(), a fault or the deadline.
+    err = uc_emu_start(Uc(uc_), pc, 0xFFFFFFFFFFFFF000ull, 0, 0);
+    abort_return = nullptr;
+  } else {
+    abort_return = nullptr;
+    broken_ = true;
+    return InternalError(
+        "unicorn aborted translating the code (an instruction it cannot translate, such as a far "
+        "call or jump through a register)");
+  }
   if (err != UC_ERR_OK) return InternalError(UcError(err));
   return Status::Ok();
 }
@@ -233,6 +332,7 @@ Status CpuEngine::Run(std::uint64_t pc, std::uint64_t timeout_us) {
 void CpuEngine::Stop() { uc_emu_stop(Uc(uc_)); }
 
 std::uint32_t CpuEngine::BlockInstructionCount(std::uint64_t address) {
+  if (broken_) return 0;
   uc_tb tb{};
   if (uc_ctl_request_cache(Uc(uc_), address, &tb) != UC_ERR_OK) return 0;
   return tb.icount;

@@ -10,6 +10,14 @@
 // - Calling Stop() in the same hook invocation that rewrote the program counter is unreliable
 //   (unicorn #1579); callers set a flag and stop from the next block's hook.
 // - A global memory-write hook corrupts EFLAGS (unicorn #1911): none is installed.
+// - Translating FF /3 or FF /5 with a register operand (a far call or jump through a register,
+//   #UD on a real CPU; "FF D8" opens every JPEG) makes unicorn abort() the process with "tcg
+//   fatal error" (unicorn #1716, fixed in 2.0.2). Run() turns that abort into an error: a
+//   SIGABRT handler, active only while this thread is inside uc_emu_start, jumps back out of
+//   the translator. The engine is then broken (TCG state half-written): it refuses to run,
+//   map or write again; registers and memory can still be read for the report, and
+//   uc_close, which only frees, still ends it. For the jump to leave nothing running, Run
+//   keeps its timeout itself instead of unicorn's timer thread.
 
 #include <cstdint>
 #include <functional>
@@ -78,8 +86,10 @@ class CpuEngine {
   void SetInterruptHook(InterruptHook hook);
 
   // Runs from `pc` until Stop(), a fault, or `timeout_us` (0 = none). An error status carries
-  // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)").
+  // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)"), or says that unicorn
+  // aborted while translating code (see above); after that the engine is broken().
   Status Run(std::uint64_t pc, std::uint64_t timeout_us);
+  bool broken() const { return broken_; }
   void Stop();
   // Instructions in the translated block at `address` (unicorn's TB cache), 0 when unknown.
   std::uint32_t BlockInstructionCount(std::uint64_t address);
@@ -89,12 +99,15 @@ class CpuEngine {
   std::shared_ptr<Context> SaveContext();
   void RestoreContext(const Context& context);
 
+  struct Hooks;  // the hook functions and the run's deadline, for unicorn's C callbacks
+
  private:
   explicit CpuEngine(Arch arch);
-  struct Hooks;
+  void InstallBlockHook();
   Arch arch_;
   void* uc_ = nullptr;
   std::unique_ptr<Hooks> hooks_;
+  bool broken_ = false;
 };
 
 }  // namespace kensa::emulator::internal

@@ -119,3 +119,50 @@ TEST_CASE("rewriting the program counter in a code hook continues at the new add
   CHECK(c.ReadReg(Reg::kAx) == 42);
   CHECK(c.ReadReg(Reg::kBx) == 7);
 }
+
+TEST_CASE("unicorn's abort on a far call through a register becomes an error, and the process lives on") {
+  // FF D8 is "call far eax" (FF /3 with a register operand): #UD on a real CPU, and in unicorn
+  // 2.0.1 an abort() from its code generator (unicorn #1716). FF E8 is the far jmp twin.
+  for (const std::uint8_t modrm : {std::uint8_t{0xD8}, std::uint8_t{0xE8}}) {
+    for (const Arch arch : {Arch::kX86, Arch::kX64}) {
+      auto cpu = CpuEngine::Create(arch);
+      REQUIRE(cpu);
+      CpuEngine& c = **cpu;
+      REQUIRE(c.Map(kCode, 0x1000, kProtAll).ok());
+      const std::uint8_t code[] = {0x90, 0x90, 0xFF, modrm, 0x90};
+      REQUIRE(c.Write(kCode, code, sizeof(code)));
+      const auto status = c.Run(kCode, 1'000'000);
+      REQUIRE_FALSE(status.ok());
+      CHECK(status.message().find("unicorn aborted translating the code") == 0);
+      CHECK(c.broken());
+      // The engine refuses further work, but its memory can still be read for the report.
+      CHECK_FALSE(c.Run(kCode, 1'000'000).ok());
+      CHECK_FALSE(c.Map(kGdt, 0x1000, kProtAll).ok());
+      CHECK_FALSE(c.Write(kCode, code, 1));
+      std::uint8_t back[sizeof(code)] = {};
+      CHECK(c.Read(kCode, back, sizeof(back)));
+      CHECK(back[3] == modrm);
+    }
+  }
+  // A fresh engine runs as before: the handler only acts inside a run that aborted.
+  auto cpu = CpuEngine::Create(Arch::kX86);
+  REQUIRE(cpu);
+  REQUIRE((*cpu)->Map(kCode, 0x1000, kProtAll).ok());
+  const std::uint8_t mov[] = {0xB8, 0x2A, 0x00, 0x00, 0x00, 0xF4};  // mov eax, 42 ; hlt
+  REQUIRE((*cpu)->Write(kCode, mov, sizeof(mov)));
+  (*cpu)->SetInterruptHook([&](std::uint32_t) { (*cpu)->Stop(); });
+  (void)(*cpu)->Run(kCode, 1'000'000);
+  CHECK((*cpu)->ReadReg(Reg::kAx) == 42);
+  CHECK_FALSE((*cpu)->broken());
+}
+
+TEST_CASE("shellcode that hits unicorn's abort ends the emulation with an error and its events") {
+  // A JPEG header emulated as shellcode: FF D8 is its first instruction.
+  kensa::emulator::EmulationOptions options;
+  options.shellcode_arch = "x86";
+  const kensa::Bytes jpeg = {0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0x01};
+  auto out = kensa::emulator::Emulate(jpeg, options);
+  REQUIRE(out.has_value());
+  CHECK(out->behavior.end_reason() == kensa::analysis::v1::EMULATION_END_REASON_ERROR);
+  CHECK(out->behavior.end_detail().find("unicorn aborted translating the code") != std::string::npos);
+}

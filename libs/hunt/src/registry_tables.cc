@@ -1,9 +1,13 @@
 #include "kensa/hunt/registry_tables.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "kensa/core/time.h"
+#include "kensa/regf/appcompat_cache.h"
 #include "kensa/regf/hive.h"
 
 namespace kensa::hunt {
@@ -15,7 +19,7 @@ using regf::Key;
 // A row cap per table, as the collector has: enough for any real host, bounded for a crafted hive.
 constexpr std::size_t kMaxRows = 20000;
 
-enum class HiveKind { kSoftware, kSystem, kUser };
+enum class HiveKind { kSoftware, kSystem, kUser, kAmcache };
 
 std::string Lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
@@ -32,6 +36,7 @@ std::optional<HiveKind> KindOf(const std::string& path) {
   if (EndsWith(lower, "/windows/system32/config/software")) return HiveKind::kSoftware;
   if (EndsWith(lower, "/windows/system32/config/system")) return HiveKind::kSystem;
   if (EndsWith(lower, "/ntuser.dat")) return HiveKind::kUser;
+  if (EndsWith(lower, "/windows/appcompat/programs/amcache.hve")) return HiveKind::kAmcache;
   return std::nullopt;
 }
 
@@ -173,6 +178,99 @@ std::string StringValue(const Hive& hive, const Key& key, const char* name) {
   return value ? regf::ValueText(*value) : "";
 }
 
+// The file name at the end of a Windows path.
+std::string BaseName(const std::string& path) {
+  const auto slash = path.find_last_of("\\/");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The Shimcache of every control set, the current one first; an entry another control set
+// already gave (same path and time) is not repeated.
+void ReadShimcache(const Hive& hive, const std::string& hive_path, Table* shimcache,
+                   std::vector<std::string>* problems) {
+  std::vector<std::string> control_sets = {CurrentControlSet(hive)};
+  for (const Key& child : hive.Subkeys(hive.root())) {
+    if (Lower(child.name).rfind("controlset", 0) == 0 && child.name != control_sets.front()) {
+      control_sets.push_back(child.name);
+    }
+  }
+  std::set<std::pair<std::string, std::uint64_t>> seen;
+  for (const std::string& control_set : control_sets) {
+    // Server 2003 and later; XP keeps it under AppCompatibility.
+    for (const char* key_name : {"AppCompatCache", "AppCompatibility"}) {
+      const auto key = hive.Find(control_set + "\\Control\\Session Manager\\" + key_name);
+      if (!key) continue;
+      const auto value = hive.GetValue(*key, "AppCompatCache");
+      if (!value) continue;
+      auto cache = regf::ParseAppCompatCache(value->data);
+      const std::string where = hive_path + " " + control_set + "\\" + key_name;
+      if (!cache) {
+        problems->push_back(where + ": " + cache.error().message());
+        continue;
+      }
+      for (const auto& problem : cache->problems) problems->push_back(where + ": " + problem);
+      for (std::size_t position = 0; position < cache->entries.size(); ++position) {
+        const regf::AppCompatEntry& entry = cache->entries[position];
+        if (!seen.insert({entry.path, entry.last_modified}).second) continue;
+        const std::string executed = !entry.executed ? "" : *entry.executed ? "yes" : "no";
+        shimcache->Add({FormatFiletime(entry.last_modified), BaseName(entry.path), entry.path, executed,
+                        std::to_string(position), control_set, cache->layout});
+      }
+    }
+  }
+}
+
+// "06/18/2022 04:26:40" (Amcache's LinkDate) as RFC 3339; other text as it is.
+std::string AmcacheLinkDate(const std::string& text) {
+  int month = 0, day = 0, year = 0, hour = 0, minute = 0, second = 0;
+  if (std::sscanf(text.c_str(), "%2d/%2d/%4d %2d:%2d:%2d", &month, &day, &year, &hour, &minute, &second) != 6) {
+    return text;
+  }
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", year, month, day, hour, minute, second);
+  return buffer;
+}
+
+// Amcache's FileId and the old layout's SHA-1 value are "0000" and the file's SHA-1.
+std::string AmcacheSha1(std::string text) {
+  text = Lower(text);
+  if (text.size() == 44 && text.rfind("0000", 0) == 0) text.erase(0, 4);
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string::npos ? text : "";
+}
+
+// Amcache.hve: files Windows inventoried when they ran or were installed. Windows 10 1709 and
+// later keep them under Root\InventoryApplicationFile with named values; Windows 8 to 10 1703
+// under Root\File\<volume>\<file id> with numbered ones (0 product, 1 publisher, 5 version,
+// 6 size, f link time, 15 path, 101 SHA-1). The key's time is when the entry was written.
+void ReadAmcache(const Hive& hive, const std::string& hive_path, Table* amcache) {
+  if (const auto files = hive.Find("Root\\InventoryApplicationFile")) {
+    for (const Key& file : hive.Subkeys(*files)) {
+      const std::string path = StringValue(hive, file, "LowerCaseLongPath");
+      std::string name = StringValue(hive, file, "Name");
+      if (name.empty()) name = BaseName(path);
+      amcache->Add({FormatFiletime(file.last_written), name, path, AmcacheSha1(StringValue(hive, file, "FileId")),
+                    StringValue(hive, file, "Size"), AmcacheLinkDate(StringValue(hive, file, "LinkDate")),
+                    StringValue(hive, file, "Publisher"), StringValue(hive, file, "ProductName"),
+                    StringValue(hive, file, "Version"), hive_path});
+    }
+  }
+  if (const auto volumes = hive.Find("Root\\File")) {
+    for (const Key& volume : hive.Subkeys(*volumes)) {
+      for (const Key& file : hive.Subkeys(volume)) {
+        const std::string path = StringValue(hive, file, "15");
+        std::string link_date;
+        if (const auto value = hive.GetValue(file, "f")) {
+          if (const auto seconds = regf::ValueNumber(*value)) link_date = FormatRfc3339(static_cast<std::int64_t>(*seconds));
+        }
+        amcache->Add({FormatFiletime(file.last_written), BaseName(path), path,
+                      AmcacheSha1(StringValue(hive, file, "101")), StringValue(hive, file, "6"), link_date,
+                      StringValue(hive, file, "1"), StringValue(hive, file, "0"), StringValue(hive, file, "5"),
+                      hive_path});
+      }
+    }
+  }
+}
+
 void ReadSystem(const Hive& hive, Table* autoruns, Table* services) {
   const std::string control_set = CurrentControlSet(hive);
   const std::string session_manager = control_set + "\\Control\\Session Manager";
@@ -223,6 +321,8 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
   RegistryTables tables;
   Table autoruns;
   Table services;
+  Table shimcache;
+  Table amcache;
   for (const std::string& path : collection.Paths()) {
     const auto kind = KindOf(path);
     if (!kind) continue;
@@ -253,6 +353,10 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
         break;
       case HiveKind::kSystem:
         ReadSystem(*hive, &autoruns, &services);
+        ReadShimcache(*hive, path, &shimcache, &tables.problems);
+        break;
+      case HiveKind::kAmcache:
+        ReadAmcache(*hive, path, &amcache);
         break;
     }
   }
@@ -260,6 +364,14 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
   if (services.rows > 0) {
     tables.services_tsv =
         "name\tdisplay_name\ttype\tstart_type\tstate\tpid\timage_path\taccount\tservice_dll\tnotes\n" + services.text;
+  }
+  if (shimcache.rows > 0) {
+    tables.shimcache_tsv = "last_modified\texecutable\tpath\texecuted\tposition\tcontrol_set\tlayout\n" + shimcache.text;
+  }
+  if (amcache.rows > 0) {
+    tables.amcache_tsv =
+        "key_written\texecutable\tpath\tsha1\tsize\tlink_date\tpublisher\tproduct\tversion\tamcache_file\n" +
+        amcache.text;
   }
   return tables;
 }
@@ -275,6 +387,14 @@ std::vector<std::string> AddRegistryTables(collection::Collection* collection) {
   if (!tables.services_tsv.empty()) {
     collection->AddDerivedItem("derived/services.tsv", "services", "registry hives: " + sources,
                                Bytes(tables.services_tsv.begin(), tables.services_tsv.end()));
+  }
+  if (!tables.shimcache_tsv.empty()) {
+    collection->AddDerivedItem("derived/shimcache.tsv", "shimcache", "AppCompatCache in SYSTEM hives: " + sources,
+                               Bytes(tables.shimcache_tsv.begin(), tables.shimcache_tsv.end()));
+  }
+  if (!tables.amcache_tsv.empty()) {
+    collection->AddDerivedItem("derived/amcache.tsv", "amcache", "Amcache hives: " + sources,
+                               Bytes(tables.amcache_tsv.begin(), tables.amcache_tsv.end()));
   }
   return tables.problems;
 }

@@ -57,8 +57,13 @@ std::string UrlHost(const std::string& url) {
 }
 
 void AddReport(const report::v1::Report& report, IocList* iocs) {
-  AddValue(report.submission().sample().hashes().sha256(), iocs);
-  for (const auto& child : report.children()) AddValue(child.submission().sample().hashes().sha256(), iocs);
+  // SHA-1 too: Amcache names the programs a host ran by it.
+  const auto add_hashes = [&](const sample::v1::Hashes& hashes) {
+    AddValue(hashes.sha256(), iocs);
+    AddValue(hashes.sha1(), iocs);
+  };
+  add_hashes(report.submission().sample().hashes());
+  for (const auto& child : report.children()) add_hashes(child.submission().sample().hashes());
   for (const auto& indicator : report.indicators()) {
     switch (indicator.type()) {
       case analysis::v1::INDICATOR_TYPE_DOMAIN:
@@ -145,7 +150,8 @@ std::vector<forensics::v1::Finding> SweepIocs(const collection::Collection& coll
                                         "収集したファイルが既知の不正ファイル（ハッシュ一致）です", "critical", collection,
                                         item, item.path(), item.source() + " sha256 " + item.sha256()));
     }
-    const bool listing = item.kind() == "command";
+    // The collector's listings, and the tables derived from the collection (Amcache's SHA-1).
+    const bool listing = item.kind() == "command" || item.kind() == "derived";
     const bool text_artifact = TextArtifacts().count(item.artifact()) > 0;
     if (!listing && !text_artifact) continue;
     auto bytes = collection.Read(item.path());
@@ -160,8 +166,9 @@ std::vector<forensics::v1::Finding> SweepIocs(const collection::Collection& coll
       ++line_number;
       const std::string location = item.path() + ":" + std::to_string(line_number);
       if (listing && !iocs.hashes.empty()) {
-        // The collector's listings carry hashes of running and dropped executables.
-        static const std::regex kHash(R"(\b[0-9a-f]{64}\b)");
+        // The collector's listings carry sha256 of running and dropped executables; Amcache
+        // (derived/amcache.tsv) carries SHA-1.
+        static const std::regex kHash(R"(\b(?:[0-9a-f]{64}|[0-9a-f]{40})\b)");
         for (std::sregex_iterator it(line.begin(), line.end(), kHash), done; it != done; ++it) {
           if (iocs.hashes.count(it->str())) {
             report(it->str(), MakeFinding("ioc_known_bad_hash_in_listing",

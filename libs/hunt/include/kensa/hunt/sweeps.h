@@ -24,12 +24,13 @@ struct IocList {
 };
 
 // Reads indicator files: a Kensa triage report (JSON, kensa.report.v1.Report: the sample's and
-// every child's sha256, and the report's domain, URL host and IP indicators) or a text file with
-// one hash, IP address or domain per line (# comments).
+// every child's sha256 and SHA-1, and the report's domain, URL host and IP indicators) or a
+// text file with one hash, IP address or domain per line (# comments).
 Result<IocList> LoadIocs(const std::vector<std::string>& paths);
 
 // Findings for every collected file whose sha256 is known bad, every hash in the collector's
-// listings (processes, SUID files, recent executables) that is, and every line of a text
+// listings (processes, SUID files, recent executables) and in the derived tables (Amcache's
+// SHA-1) that is, and every line of a text
 // artifact (logs, histories, cron, units, sockets) that names a known-bad IP or domain.
 std::vector<forensics::v1::Finding> SweepIocs(const collection::Collection& collection, const IocList& iocs);
 
