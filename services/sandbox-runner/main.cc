@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "isolated_sandbox.h"
+#include "kensa/pipeline/isolated_stages.h"
 #include "kensa/admin_http/service_metrics.h"
 #include "kensa/service_runtime/pipeline_connections.h"
 #include "kensa/service_runtime/service_main.h"
@@ -31,13 +31,13 @@ int main(int argc, char** argv) {
 
   pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
                                       connections->config_version);
-  sandbox_runner::IsolatedSandboxOptions isolation;
+  pipeline::StageIsolation isolation;
   // The emulator stops itself at its own clock; the child's limit only catches a run that
   // cannot stop (a unicorn bug), so it leaves room for loading and YARA after the clock.
   isolation.limits.timeout = std::chrono::seconds(config->emulation_timeout_seconds + 30);
   isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
   if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
-  pipeline::SandboxStage stage(orchestrator, sandbox_runner::IsolatedSandbox(**sandbox, isolation));
+  pipeline::SandboxStage stage(orchestrator, pipeline::IsolatedSandbox(**sandbox, isolation));
 
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::StageMetrics metrics(*registry);

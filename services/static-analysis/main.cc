@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdlib>
 
-#include "isolated_analysis.h"
+#include "kensa/pipeline/isolated_stages.h"
 #include "kensa/admin_http/service_metrics.h"
 #include "kensa/service_runtime/pipeline_connections.h"
 #include "kensa/service_runtime/service_main.h"
@@ -27,14 +27,14 @@ int main(int argc, char** argv) {
 
   pipeline::Orchestrator orchestrator(*connections->store, *connections->blobs, *connections->bus,
                                       connections->config_version);
-  static_analysis_service::IsolatedAnalysisOptions isolation;
+  pipeline::StageIsolation isolation;
   isolation.limits.timeout = std::chrono::seconds(config->analysis_timeout_seconds);
   isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
   if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
   // With the sandbox stage on, Windows programs go on to sandbox-runner after this stage.
   pipeline::SandboxFilter sandbox_filter;
   if (config->sandbox) sandbox_filter = &sandbox::Sandbox::CanRun;
-  pipeline::StaticStage stage(orchestrator, static_analysis_service::IsolatedStaticAnalysis(**analyzer, isolation),
+  pipeline::StaticStage stage(orchestrator, pipeline::IsolatedStaticAnalysis(**analyzer, isolation),
                               sandbox_filter);
 
   auto registry = std::make_shared<prometheus::Registry>();

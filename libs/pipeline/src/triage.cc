@@ -4,6 +4,7 @@
 
 #include "kensa/blob_store/blob_store.h"
 #include "kensa/bus/bus.h"
+#include "kensa/pipeline/isolated_stages.h"
 #include "kensa/pipeline/stages.h"
 #include "kensa/pipeline/task_runner.h"
 #include "kensa/store/state_store.h"
@@ -30,8 +31,30 @@ Result<std::unique_ptr<TriageEngine>> TriageEngine::Create(const TriageConfig& c
       if (warnings != nullptr && !warning.starts_with("yara ")) warnings->push_back(std::move(warning));
     }
   }
-  return std::unique_ptr<TriageEngine>(
-      new TriageEngine(std::move(analyzer), std::move(dynamic), std::move(model), config.limits));
+  return std::unique_ptr<TriageEngine>(new TriageEngine(std::move(analyzer), std::move(dynamic), std::move(model), config));
+}
+
+TriageEngine::TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer,
+                           std::unique_ptr<sandbox::Sandbox> sandbox, scoring::ScoringModel model,
+                           const TriageConfig& config)
+    : static_analyzer_(std::move(analyzer)), sandbox_(std::move(sandbox)), model_(std::move(model)), limits_(config.limits) {
+  if (!config.isolate) {
+    analyze_ = AnalyzeWith(*static_analyzer_);
+    if (sandbox_) run_sandbox_ = RunInSandbox(*sandbox_);
+    return;
+  }
+  StageIsolation isolation;
+  isolation.limits.timeout = std::chrono::seconds(config.analysis_timeout_seconds);
+  isolation.limits.max_memory_bytes = config.analysis_memory_bytes;
+  isolation.crash_marker = config.crash_marker;
+  analyze_ = IsolatedStaticAnalysis(*static_analyzer_, isolation);
+  if (sandbox_) {
+    // The emulator stops at its own clock; the child's limit catches a run that cannot stop,
+    // with room for loading and YARA after the clock (as sandbox-runner does).
+    isolation.limits.timeout =
+        std::chrono::milliseconds(config.sandbox_config.emulation.limits.timeout_ms) + std::chrono::seconds(30);
+    run_sandbox_ = IsolatedSandbox(*sandbox_, isolation);
+  }
 }
 
 Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionInfo& info) const {
@@ -43,9 +66,9 @@ Result<report::v1::Report> TriageEngine::Triage(ByteSpan data, const SubmissionI
 
   SandboxFilter sandbox_filter;
   if (sandbox_) sandbox_filter = &sandbox::Sandbox::CanRun;
-  StaticStage static_stage(orchestrator, AnalyzeWith(*static_analyzer_), sandbox_filter);
+  StaticStage static_stage(orchestrator, analyze_, sandbox_filter);
   // Without a sandbox the filter is empty and no sandbox task is ever queued.
-  SandboxStage sandbox_stage(orchestrator, sandbox_ ? RunInSandbox(*sandbox_) : SandboxFunction());
+  SandboxStage sandbox_stage(orchestrator, run_sandbox_);
   ReportStage report_stage(orchestrator, model_);
 
   RootRequest request;

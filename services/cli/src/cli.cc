@@ -50,6 +50,8 @@ triage options:
   --no-color                never color the terminal summary (NO_COLOR is honoured too)
   --no-sandbox              static analysis only: do not emulate Windows programs
   --emulation-locale L      the emulated Windows' locale: en-US (default) or ja-JP (code page 932)
+  --no-isolation            analyze in this process instead of a forked child per file and stage
+                            (for a debugger; a crash on a hostile file then ends kensa)
 
 hunt options:
   --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required for
@@ -126,6 +128,12 @@ Status LoadConfigFile(const std::string& path, Options* options) {
     if (root["emulation_timeout_seconds"]) {
       options->triage.sandbox_config.emulation.limits.timeout_ms = 1000 * root["emulation_timeout_seconds"].as<std::uint32_t>();
     }
+    if (root["analysis_timeout_seconds"]) {
+      options->triage.analysis_timeout_seconds = root["analysis_timeout_seconds"].as<int>();
+    }
+    if (root["analysis_memory_bytes"]) {
+      options->triage.analysis_memory_bytes = root["analysis_memory_bytes"].as<std::uint64_t>();
+    }
     if (root["emulation_max_instructions"]) {
       options->triage.sandbox_config.emulation.limits.max_instructions = root["emulation_max_instructions"].as<std::uint64_t>();
     }
@@ -138,6 +146,8 @@ Status LoadConfigFile(const std::string& path, Options* options) {
 Result<Options> ParseArgs(const std::vector<std::string>& args) {
   Options options;
   options.triage.static_config.rules_dir = DefaultRulesDir();
+  // Fault injection for the pipeline's tests, as the services take it (docs/pipeline.md).
+  if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) options.triage.crash_marker = marker;
   if (args.empty()) return InvalidArgumentError("no command given");
   options.command = args[0];
 
@@ -174,6 +184,8 @@ Result<Options> ParseArgs(const std::vector<std::string>& args) {
                                 : InvalidArgumentError("--fail-on: " + scoring::ParseLevel(options.fail_on).error().message()));
     } else if (arg == "--no-sandbox") {
       options.triage.dynamic_analysis = false;
+    } else if (arg == "--no-isolation") {
+      options.triage.isolate = false;
     } else if (arg == "--emulation-locale") {
       KENSA_ASSIGN_OR_RETURN(options.triage.sandbox_config.emulation.environment.locale, value("--emulation-locale"));
     } else if (arg == "--no-color") {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -74,6 +75,42 @@ TEST_CASE("kensa triage opens an encrypted archive with --password and reports i
   CHECK(locked.code == kExitOk);
   CHECK(locked.out.find("Files inside the sample") == std::string::npos);
   CHECK(locked.out.find("archive_password_unknown") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("A file that crashes its parser fails its own analysis, and the triage around it goes on") {
+  // Each file is analyzed in a forked child: the member that crashes (by the pipeline's fault
+  // marker, as a parser bug would) is reported with the signal, its sibling is fully analyzed.
+  const std::string dir = TempDir("crash");
+  const std::string marker = "KENSA-CRASH-MARKER-7f3a";
+  {
+    std::ofstream bad(dir + "/bad.txt");
+    bad << "hello " << marker << "\n";
+    for (int line = 0; line < 200; ++line) bad << "padding line " << line << " so that zip deflates the member\n";
+  }
+  std::filesystem::copy_file(Fixture("x64/download_urlmon.exe"), dir + "/invoice.pdf.exe",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(dir + "/mail.zip");
+  REQUIRE(std::system(("cd '" + dir + "' && zip -q mail.zip bad.txt invoice.pdf.exe").c_str()) == 0);
+  const Bytes zip = *ReadFileBounded(dir + "/mail.zip", 1 << 20);
+  REQUIRE(std::search(zip.begin(), zip.end(), marker.begin(), marker.end()) == zip.end());  // deflated
+
+  REQUIRE(::setenv("KENSA_FAULT_CRASH_MARKER", marker.c_str(), 1) == 0);
+  const auto result = RunKensa({"triage", dir + "/mail.zip", "--no-color"});
+  ::unsetenv("KENSA_FAULT_CRASH_MARKER");
+  INFO(result.out + result.err);
+  CHECK(result.code == kExitOk);
+  CHECK(result.out.find("  bad.txt\n") != std::string::npos);
+  CHECK(result.out.find("analysis failed: analysis crashed: signal 11 (SIGSEGV)") != std::string::npos);
+  CHECK(result.out.find("[CRITICAL] download_and_execute") != std::string::npos);
+
+  // The sample itself crashing is the triage failing, with the reason and exit code 1.
+  std::filesystem::copy_file(dir + "/bad.txt", dir + "/alone.txt", std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(::setenv("KENSA_FAULT_CRASH_MARKER", marker.c_str(), 1) == 0);
+  const auto alone = RunKensa({"triage", dir + "/alone.txt", "--no-color"});
+  ::unsetenv("KENSA_FAULT_CRASH_MARKER");
+  CHECK(alone.code == kExitInternal);
+  CHECK(alone.err.find("analysis crashed: signal 11 (SIGSEGV)") != std::string::npos);
   std::filesystem::remove_all(dir);
 }
 

@@ -1,7 +1,7 @@
 // The isolated sandbox run as sandbox-runner does it, on the real emulator and a real mingw test
 // program (tests/winbins): the behaviour comes back through the child's pipe intact, a crashing
 // run fails its one sample with the signal named, and the worker function serves the next one.
-#include "isolated_sandbox.h"
+#include "kensa/pipeline/isolated_stages.h"
 
 #include <catch2/catch.hpp>
 
@@ -51,7 +51,7 @@ kensa::sample::v1::Submission Sample(const std::string& name) {
 TEST_CASE("a Run-key program's behaviour comes back from the isolated run") {
   const auto data = kensa::ReadFileBounded(WinbinPath("x64", "t02_runkey.exe"), 16 << 20);
   REQUIRE(data.has_value());
-  auto run = kensa::sandbox_runner::IsolatedSandbox(TheSandbox(), {});
+  auto run = kensa::pipeline::IsolatedSandbox(TheSandbox(), {});
   auto output = run(*data, Sample("t02_runkey.exe"), StaticResultOf(*data, "t02_runkey.exe"));
   REQUIRE(output.has_value());
   const auto& result = output->result;
@@ -77,7 +77,7 @@ TEST_CASE("a Run-key program's behaviour comes back from the isolated run") {
 TEST_CASE("a dropped file comes back as a child with its bytes") {
   const auto data = kensa::ReadFileBounded(WinbinPath("x86", "t03_filedrop.exe"), 16 << 20);
   REQUIRE(data.has_value());
-  auto run = kensa::sandbox_runner::IsolatedSandbox(TheSandbox(), {});
+  auto run = kensa::pipeline::IsolatedSandbox(TheSandbox(), {});
   auto output = run(*data, Sample("t03_filedrop.exe"), StaticResultOf(*data, "t03_filedrop.exe"));
   REQUIRE(output.has_value());
   REQUIRE(output->children.size() == static_cast<std::size_t>(output->result.extracted_files_size()));
@@ -95,9 +95,9 @@ TEST_CASE("a dropped file comes back as a child with its bytes") {
 }
 
 TEST_CASE("a run that crashes fails its sample with the signal, and the worker lives on") {
-  kensa::sandbox_runner::IsolatedSandboxOptions options;
+  kensa::pipeline::StageIsolation options;
   options.crash_marker = "Global\\sbx-test-mutex";  // only t01 holds it
-  auto run = kensa::sandbox_runner::IsolatedSandbox(TheSandbox(), options);
+  auto run = kensa::pipeline::IsolatedSandbox(TheSandbox(), options);
   const auto mutex = kensa::ReadFileBounded(WinbinPath("x64", "t01_mutex.exe"), 16 << 20);
   REQUIRE(mutex.has_value());
   auto crashed = run(*mutex, Sample("t01_mutex.exe"), StaticResultOf(*mutex, "t01_mutex.exe"));
@@ -114,7 +114,7 @@ TEST_CASE("a run that crashes fails its sample with the signal, and the worker l
 TEST_CASE("a file that is not a Windows program is not run, and says why") {
   const std::string text = "just some notes, not a program\n";
   const kensa::Bytes data(text.begin(), text.end());
-  auto run = kensa::sandbox_runner::IsolatedSandbox(TheSandbox(), {});
+  auto run = kensa::pipeline::IsolatedSandbox(TheSandbox(), {});
   auto output = run(data, Sample("notes.txt"), StaticResultOf(data, "notes.txt"));
   REQUIRE(output.has_value());
   CHECK_FALSE(output->result.ran());

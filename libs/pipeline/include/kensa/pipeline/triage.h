@@ -12,6 +12,7 @@
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
 #include "kensa/pipeline/orchestrator.h"
+#include "kensa/pipeline/stages.h"
 #include "kensa/report/v1/report.pb.h"
 #include "kensa/sandbox/sandbox.h"
 #include "kensa/scoring/scoring_model.h"
@@ -28,6 +29,18 @@ struct TriageConfig {
   PipelineLimits limits;
   // Defaults to <rules_dir>/scoring/model.yaml when empty.
   std::string scoring_model_path;
+  // Every file's static analysis and emulation in a forked child (isolated_stages.h), as the
+  // services run them: a parser or emulator that crashes, hangs or runs out of memory on a
+  // hostile file fails that file's node and the triage goes on. false runs them in this
+  // process (debugging with gdb).
+  bool isolate = true;
+  // Per child: wall-clock seconds for one static analysis (an emulation gets its own clock
+  // plus 30 s), and the address space it may add. The services' defaults and config keys.
+  int analysis_timeout_seconds = 120;
+  std::uint64_t analysis_memory_bytes = 4ull << 30;
+  // Fault injection for tests, as in the services (StageIsolation::crash_marker); `kensa`
+  // takes it from KENSA_FAULT_CRASH_MARKER.
+  std::string crash_marker;
 };
 
 struct SubmissionInfo {
@@ -55,13 +68,14 @@ class TriageEngine {
 
  private:
   TriageEngine(std::unique_ptr<static_analysis::StaticAnalyzer> analyzer, std::unique_ptr<sandbox::Sandbox> sandbox,
-               scoring::ScoringModel model, PipelineLimits limits)
-      : static_analyzer_(std::move(analyzer)), sandbox_(std::move(sandbox)), model_(std::move(model)), limits_(limits) {}
+               scoring::ScoringModel model, const TriageConfig& config);
 
   std::unique_ptr<static_analysis::StaticAnalyzer> static_analyzer_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;
   scoring::ScoringModel model_;
   PipelineLimits limits_;
+  StaticAnalysisFunction analyze_;
+  SandboxFunction run_sandbox_;  // empty when dynamic analysis is off
 };
 
 }  // namespace kensa::pipeline
