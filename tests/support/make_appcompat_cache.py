@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Writes an AppCompatCache ("Shimcache") registry value in one of Windows' layouts.
+"""Writes an AppCompatCache ("Shimcache") registry value in one of Windows' layouts, or a
+Windows 7 RecentFileCache.bcf.
 
   make_appcompat_cache.py LAYOUT OUT [--entry 'PATH|FILETIME|EXECUTED']... [--hex]
 
-LAYOUT: xp, nt52_nt60_x86, nt52_nt60_x64, nt61_x86, nt61_x64, windows8, windows10.
+LAYOUT: xp, nt52_nt60_x86, nt52_nt60_x64, nt61_x86, nt61_x64, windows8, windows10, or
+recentfilecache (the paths only: a 20-byte header, then length-prefixed UTF-16 paths).
 EXECUTED is 1 or 0 (the insert flag, in the layouts that have one). --hex writes the value as
 the comma-separated hex of a .reg file instead of binary. Layouts after Mandiant's 2012 paper on
 the Application Compatibility Cache and the tools that read it (ShimCacheParser, regipy).
@@ -64,7 +66,17 @@ def signed(entries, windows8):
     return header + body
 
 
+def recent_file_cache(entries):
+    body = b""
+    for path, _, _ in entries:
+        name = utf16(path)
+        body += struct.pack("<I", len(name) // 2) + name + b"\0\0"
+    return b"\xFE\xFF\xEE\xFF" + struct.pack("<IIII", 0x2211, 3, 1, 0) + body
+
+
 def build(layout, entries):
+    if layout == "recentfilecache":
+        return recent_file_cache(entries)
     if layout == "xp":
         return xp(entries)
     if layout.startswith("nt52_nt60"):

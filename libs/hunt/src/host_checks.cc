@@ -204,8 +204,11 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (escaped_table) {
           std::string unescaped;
+          bool first_field = true;
           for (const auto& field : SplitTabs(line)) {
-            if (!unescaped.empty()) unescaped += '\t';
+            // By position, not by what came before: an empty first field keeps its tab.
+            if (!first_field) unescaped += '\t';
+            first_field = false;
             // Values keep no tab of their own here: the row is split on tabs again below.
             std::string value = UnescapeTsvField(field);
             std::replace(value.begin(), value.end(), '\t', ' ');

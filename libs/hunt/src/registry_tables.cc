@@ -9,6 +9,7 @@
 #include "kensa/core/time.h"
 #include "kensa/regf/appcompat_cache.h"
 #include "kensa/regf/hive.h"
+#include "kensa/regf/recent_file_cache.h"
 
 namespace kensa::hunt {
 namespace {
@@ -271,6 +272,25 @@ void ReadAmcache(const Hive& hive, const std::string& hive_path, Table* amcache)
   }
 }
 
+// Windows 7's predecessor of Amcache: program paths only, as rows of the Amcache table.
+void ReadRecentFileCache(const collection::Collection& collection, const std::string& path, Table* amcache,
+                         std::vector<std::string>* problems) {
+  auto bytes = collection.Read(path);
+  if (!bytes) {
+    problems->push_back(path + ": " + bytes.error().message());
+    return;
+  }
+  auto cache = regf::ParseRecentFileCache(*bytes);
+  if (!cache) {
+    problems->push_back(path + ": " + cache.error().message());
+    return;
+  }
+  for (const auto& problem : cache->problems) problems->push_back(path + ": " + problem);
+  for (const std::string& program : cache->paths) {
+    amcache->Add({"", BaseName(program), program, "", "", "", "", "", "", path});
+  }
+}
+
 void ReadSystem(const Hive& hive, Table* autoruns, Table* services) {
   const std::string control_set = CurrentControlSet(hive);
   const std::string session_manager = control_set + "\\Control\\Session Manager";
@@ -324,6 +344,10 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
   Table shimcache;
   Table amcache;
   for (const std::string& path : collection.Paths()) {
+    if (EndsWith(Lower(path), "/windows/appcompat/programs/recentfilecache.bcf")) {
+      ReadRecentFileCache(collection, path, &amcache, &tables.problems);
+      continue;
+    }
     const auto kind = KindOf(path);
     if (!kind) continue;
     auto bytes = collection.Read(path);

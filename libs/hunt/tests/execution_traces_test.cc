@@ -76,6 +76,10 @@ struct TraceCollection {
              "\"101\"=\"00000123456789abcdef0123456789abcdef01234567\"\r\n"
              "\"1\"=\"Unknown Corp\"\r\n"
              "\"f\"=dword:5f5e1000\r\n\r\n");
+    // Windows 7's RecentFileCache.bcf beside it.
+    RunCommand("python3 tests/support/make_appcompat_cache.py recentfilecache '" +
+               (dir / "files/C/Windows/AppCompat/Programs/RecentFileCache.bcf").string() +
+               "' --entry 'C:\\Users\\hanako\\Downloads\\ncat.exe|0|0'");
     std::ofstream(dir / "manifest.json")
         << R"({"format": "kensa-collection", "format_version": 1,
               "collector": {"name": "kape-like copy", "version": "1"},
@@ -83,7 +87,8 @@ struct TraceCollection {
               "started_at": "2026-11-26T01:00:00Z", "finished_at": "2026-11-26T01:05:00Z",
               "items": [
                 {"path": "files/C/Windows/System32/config/SYSTEM", "kind": "file", "artifact": "registry_hives"},
-                {"path": "files/C/Windows/AppCompat/Programs/Amcache.hve", "kind": "file", "artifact": "amcache"}]})";
+                {"path": "files/C/Windows/AppCompat/Programs/Amcache.hve", "kind": "file", "artifact": "amcache"},
+                {"path": "files/C/Windows/AppCompat/Programs/RecentFileCache.bcf", "kind": "file", "artifact": "amcache"}]})";
   }
   ~TraceCollection() { fs::remove_all(dir); }
 };
@@ -120,8 +125,12 @@ TEST_CASE("Amcache rows come from both of its layouts, with the SHA-1 out of the
   // The old layout: path "15", SHA-1 "101", publisher "1", link time "f" (Unix seconds).
   CHECK(Contains(amcache, "\tinvoice.exe\tC:\\\\Users\\\\taro\\\\AppData\\\\Local\\\\Temp\\\\invoice.exe\t"
                           "0123456789abcdef0123456789abcdef01234567\t\t2020-09-13T12:26:40Z\tUnknown Corp\t"));
-  // Every row starts with the key's time, so the timeline can place it.
+  // RecentFileCache.bcf (Windows 7): the path only.
+  CHECK(Contains(amcache, "\n\tncat.exe\tC:\\\\Users\\\\hanako\\\\Downloads\\\\ncat.exe\t\t\t\t\t\t\t"
+                          "files/C/Windows/AppCompat/Programs/RecentFileCache.bcf\n"));
+  // Every Amcache row starts with the key's time, so the timeline can place it.
   for (std::size_t start = amcache.find('\n') + 1; start < amcache.size(); start = amcache.find('\n', start) + 1) {
+    if (amcache.compare(start, 1, "\t") == 0) continue;  // a RecentFileCache row has none
     CHECK(amcache.compare(start, 2, "20") == 0);
   }
 }
@@ -143,16 +152,20 @@ TEST_CASE("The Windows host checks find attack tools and odd folders in Amcache 
                  "@ derived/amcache.tsv:"));
   CHECK(Contains(evidence["windows_trace_credential_tool"][0] + evidence["windows_trace_credential_tool"][1],
                  "@ derived/shimcache.tsv:2"));
-  // PsExec64 from the current cache, rclone from the older one.
-  REQUIRE(evidence["windows_trace_remote_execution_tool"].size() == 2);
-  const std::string remote =
-      evidence["windows_trace_remote_execution_tool"][0] + evidence["windows_trace_remote_execution_tool"][1];
+  // PsExec64 from the current cache, rclone from the older one, ncat from RecentFileCache.bcf.
+  REQUIRE(evidence["windows_trace_remote_execution_tool"].size() == 3);
+  std::string remote;
+  for (const auto& line : evidence["windows_trace_remote_execution_tool"]) remote += line;
   CHECK(Contains(remote, "PsExec64.exe"));
   CHECK(Contains(remote, "rclone.exe\tC:\\Tools"));
+  CHECK(Contains(remote, "ncat.exe\tC:\\Users\\hanako"));
   // C:\Users\Public\mimikatz.exe in both; invoice.exe in a user's Temp, PsExec64 in Downloads.
   CHECK(evidence["windows_trace_public_folder"].size() == 2);
-  REQUIRE(evidence["windows_trace_user_temp"].size() == 2);
-  CHECK(Contains(evidence["windows_trace_user_temp"][0] + evidence["windows_trace_user_temp"][1], "invoice.exe"));
+  REQUIRE(evidence["windows_trace_user_temp"].size() == 3);  // + ncat.exe in Downloads
+  std::string user_temp;
+  for (const auto& line : evidence["windows_trace_user_temp"]) user_temp += line;
+  CHECK(Contains(user_temp, "invoice.exe"));
+  CHECK(Contains(user_temp, "ncat.exe"));
   // cmd.exe and notepad.exe in System32 raise nothing.
   for (const auto& [rule, lines] : evidence) {
     for (const auto& line : lines) {

@@ -8,7 +8,8 @@
 //
 // Two more tables record programs the host had, from the same hives: the Shimcache
 // (AppCompatCache value of every control set in SYSTEM, libs/regf/appcompat_cache.h) and
-// Amcache.hve (files/C/Windows/AppCompat/Programs/Amcache.hve). The collector has no API form
+// Amcache.hve (files/C/Windows/AppCompat/Programs/Amcache.hve), with Windows 7's
+// RecentFileCache.bcf beside it as Amcache rows of a path only. The collector has no API form
 // of them.
 
 #include <cstddef>
