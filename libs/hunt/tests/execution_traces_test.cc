@@ -12,9 +12,12 @@
 #include "kensa/hunt/hunt_path.h"
 #include "kensa/hunt/registry_tables.h"
 #include "kensa/hunt/sweeps.h"
+#include "hive_collection_support.h"
 #include "kensa/test_support/command.h"
 
 namespace fs = std::filesystem;
+using kensa::hunt::testing::MakeHive;
+using kensa::hunt::testing::WriteManifest;
 using kensa::test_support::RunCommand;
 using namespace kensa::hunt;
 
@@ -22,14 +25,6 @@ namespace {
 
 // sha1 of the planted "mimikatz.exe" as Amcache's FileId gives it ("0000" + SHA-1).
 constexpr const char* kMimikatzSha1 = "d1c2a6f9c6f0b7f3e4a1b2c3d4e5f60718293a4b";
-
-void MakeHive(const fs::path& hive, const std::string& prefix, const std::string& reg_text) {
-  fs::create_directories(hive.parent_path());
-  const fs::path reg = hive.string() + ".reg";
-  std::ofstream(reg, std::ios::binary) << "Windows Registry Editor Version 5.00\r\n\r\n" << reg_text;
-  RunCommand("python3 tests/support/make_hive.py '" + hive.string() + "' '" + reg.string() + "' --prefix '" + prefix + "'");
-  fs::remove(reg);
-}
 
 std::string CacheHex(const std::string& layout, const std::vector<std::string>& entries) {
   std::string command = "python3 tests/support/make_appcompat_cache.py " + layout + " /dev/stdout --hex";
@@ -80,15 +75,9 @@ struct TraceCollection {
     RunCommand("python3 tests/support/make_appcompat_cache.py recentfilecache '" +
                (dir / "files/C/Windows/AppCompat/Programs/RecentFileCache.bcf").string() +
                "' --entry 'C:\\Users\\hanako\\Downloads\\ncat.exe|0|0'");
-    std::ofstream(dir / "manifest.json")
-        << R"({"format": "kensa-collection", "format_version": 1,
-              "collector": {"name": "kape-like copy", "version": "1"},
-              "host": {"hostname": "PC-TARO", "os": "Windows 10"},
-              "started_at": "2026-11-26T01:00:00Z", "finished_at": "2026-11-26T01:05:00Z",
-              "items": [
-                {"path": "files/C/Windows/System32/config/SYSTEM", "kind": "file", "artifact": "registry_hives"},
-                {"path": "files/C/Windows/AppCompat/Programs/Amcache.hve", "kind": "file", "artifact": "amcache"},
-                {"path": "files/C/Windows/AppCompat/Programs/RecentFileCache.bcf", "kind": "file", "artifact": "amcache"}]})";
+    WriteManifest(dir, {{"files/C/Windows/System32/config/SYSTEM", "registry_hives"},
+                        {"files/C/Windows/AppCompat/Programs/Amcache.hve", "amcache"},
+                        {"files/C/Windows/AppCompat/Programs/RecentFileCache.bcf", "amcache"}});
   }
   ~TraceCollection() { fs::remove_all(dir); }
 };

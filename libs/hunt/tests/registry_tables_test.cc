@@ -11,21 +11,16 @@
 
 #include "kensa/hunt/host_checks.h"
 #include "kensa/hunt/hunt_path.h"
+#include "hive_collection_support.h"
 #include "kensa/test_support/command.h"
 
 namespace fs = std::filesystem;
+using kensa::hunt::testing::MakeHive;
+using kensa::hunt::testing::WriteManifest;
 using kensa::test_support::RunCommand;
 using namespace kensa::hunt;
 
 namespace {
-
-void MakeHive(const fs::path& hive, const std::string& prefix, const std::string& reg_text) {
-  fs::create_directories(hive.parent_path());
-  const fs::path reg = hive.string() + ".reg";
-  std::ofstream(reg, std::ios::binary) << "Windows Registry Editor Version 5.00\r\n\r\n" << reg_text;
-  RunCommand("python3 tests/support/make_hive.py '" + hive.string() + "' '" + reg.string() + "' --prefix '" + prefix + "'");
-  fs::remove(reg);
-}
 
 // A collection folder as a KAPE-style copy would give it: the hives and a manifest, no API tables.
 struct HiveCollection {
@@ -61,15 +56,9 @@ struct HiveCollection {
     MakeHive(dir / "files/C/Users/taro/NTUSER.DAT", "HKEY_CURRENT_USER",
              "[HKEY_CURRENT_USER\\Software\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
              "\"OneDrv\"=\"powershell.exe -w hidden -enc SQBFAFgA\"\r\n\r\n");
-    std::ofstream(dir / "manifest.json")
-        << R"({"format": "kensa-collection", "format_version": 1,
-              "collector": {"name": "kape-like copy", "version": "1"},
-              "host": {"hostname": "PC-TARO", "os": "Windows 10"},
-              "started_at": "2026-11-26T01:00:00Z", "finished_at": "2026-11-26T01:05:00Z",
-              "items": [
-                {"path": "files/C/Windows/System32/config/SOFTWARE", "kind": "file", "artifact": "registry_hives"},
-                {"path": "files/C/Windows/System32/config/SYSTEM", "kind": "file", "artifact": "registry_hives"},
-                {"path": "files/C/Users/taro/NTUSER.DAT", "kind": "file", "artifact": "registry_hives"}]})";
+    WriteManifest(dir, {{"files/C/Windows/System32/config/SOFTWARE", "registry_hives"},
+                        {"files/C/Windows/System32/config/SYSTEM", "registry_hives"},
+                        {"files/C/Users/taro/NTUSER.DAT", "registry_hives"}});
   }
   ~HiveCollection() { fs::remove_all(dir); }
 };
