@@ -20,6 +20,9 @@ constexpr std::size_t kSfxLast = 0x60000;
 constexpr std::uint64_t kMaxCoders = 64;
 constexpr std::uint64_t kMaxCoderStreams = 64;
 constexpr std::size_t kMaxCoderProperties = 64;
+// Pack streams and folders listed in one header: a million is a million non-solid files, far
+// beyond any member limit. Bounds this reader's own memory on a hostile header.
+constexpr std::uint64_t kMaxListed = std::uint64_t{1} << 20;
 
 // Property ids of 7zFormat.txt.
 enum Nid : std::uint8_t {
@@ -93,6 +96,7 @@ class Cursor {
   }
 
   std::size_t remaining() const { return bytes_.size() - position_; }
+  std::size_t size() const { return bytes_.size(); }
 
  private:
   ByteSpan bytes_;
@@ -145,7 +149,7 @@ bool SkipDigests(Cursor* cursor, std::uint64_t count, std::vector<bool>* defined
 bool ReadPackInfo(Cursor* cursor, StreamsInfo* info) {
   std::uint64_t streams = 0;
   if (!cursor->Number(&info->pack_position) || !cursor->Number(&streams)) return false;
-  if (streams > cursor->remaining()) return false;  // a size needs at least a byte
+  if (streams > cursor->remaining() || streams > kMaxListed) return false;  // a size takes a byte
   for (;;) {
     std::uint8_t id = 0;
     if (!cursor->Byte(&id)) return false;
@@ -213,11 +217,13 @@ bool ReadUnpackInfo(Cursor* cursor, StreamsInfo* info) {
   std::uint64_t folders = 0;
   std::uint8_t external = 0;
   if (!cursor->Byte(&id) || id != kFolder || !cursor->Number(&folders)) return false;
-  if (folders > cursor->remaining()) return false;  // a folder takes several bytes
+  if (folders > cursor->remaining() || folders > kMaxListed) return false;  // a folder takes bytes
   if (!cursor->Byte(&external) || external != 0) return false;  // libarchive refuses it too
-  info->folders.resize(static_cast<std::size_t>(folders));
-  for (auto& folder : info->folders) {
+  // Grown as folders are read, so memory follows the bytes actually there.
+  for (std::uint64_t index = 0; index < folders; ++index) {
+    Folder folder;
     if (!ReadFolder(cursor, &folder)) return false;
+    info->folders.push_back(std::move(folder));
   }
   if (!cursor->Byte(&id) || id != kCodersUnpackSize) return false;
   for (auto& folder : info->folders) {
@@ -242,8 +248,13 @@ bool ReadSubStreamsInfo(Cursor* cursor, const StreamsInfo& info) {
   std::uint8_t id = 0;
   if (!cursor->Byte(&id)) return false;
   if (id == kNumUnpackStream) {
+    // libarchive allocates three arrays of the total: like files, streams cannot outnumber the
+    // header's bytes (each is a file with a name in it).
+    std::uint64_t total = 0;
     for (auto& count : streams) {
       if (!cursor->Number(&count)) return false;
+      if (count > cursor->size() || total > cursor->size() - count) return false;
+      total += count;
     }
     if (!cursor->Byte(&id)) return false;
   }
@@ -413,7 +424,8 @@ std::optional<std::string> CheckArchive(ByteSpan data) {
     if (header_bytes > kMaxSevenZipHeaderBytes && decoded.size() >= kMaxSevenZipHeaderBytes)
       return "the header is longer than " + std::to_string(kMaxSevenZipHeaderBytes >> 20) +
              " MiB before its file list";
-    return std::nullopt;  // damaged before the count: libarchive stops there too
+    // libarchive would stop there too, but only after allocating from the counts before it.
+    return std::string("the header is damaged or lists more than it holds before its file list");
   }
   if (*files > header_bytes) {
     return "the header declares " + std::to_string(*files) + " files in " +

@@ -6,7 +6,10 @@
 // that declares 16 million files costs 1.4 GB of memory. The check reads the header the way
 // 7-Zip's format description (7zFormat.txt) lays it out, up to the file count, and refuses an
 // archive whose count cannot be true: every file costs its header at least one byte (its
-// name's terminator alone is two), so a count above the header's size is a lie.
+// name's terminator alone is two), so a count above the header's size is a lie. The same
+// holds for the folders and streams listed before the files (libarchive allocates from those
+// counts too), and a header this reader cannot follow to its file list is refused as well:
+// libarchive would stop in it, but only after allocating from the counts before the break.
 //
 // Plain headers are read where they lie; encoded ones (7-Zip's default: the header itself
 // LZMA-compressed) are decompressed first with liblzma, at most kMaxSevenZipHeaderBytes, with

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Writes 7z archives whose header declares more files than it has bytes (7zFormat.txt layout).
 
-  make_lying_7z.py plain   OUT FILES   the header as it is, 7-Zip's -mhc=off layout
-  make_lying_7z.py encoded OUT FILES   the header LZMA-compressed, 7-Zip's default layout
+  make_lying_7z.py plain      OUT FILES    the header as it is, 7-Zip's -mhc=off layout
+  make_lying_7z.py encoded    OUT FILES    the header LZMA-compressed, 7-Zip's default layout
+  make_lying_7z.py folders    OUT COUNT    a plain header listing COUNT folders it does not hold
+  make_lying_7z.py substreams OUT COUNT    one folder said to hold COUNT files' streams
 
-Both have valid CRCs everywhere, so only the file count is wrong: libarchive 3.6 would
-allocate an entry table of FILES x ~90 bytes from it.
+All have valid CRCs everywhere, so only the counts are wrong: libarchive 3.6 would allocate an
+entry table of FILES x ~90 bytes, or arrays of COUNT folders or streams, from them.
 """
 import lzma
 import struct
@@ -32,7 +34,18 @@ def main():
     layout, out, files = sys.argv[1], sys.argv[2], int(sys.argv[3])
     # kHeader, kFilesInfo NumFiles, kEnd of the file properties, kEnd of the header.
     plain = b"\x01\x05" + number(files) + b"\x00\x00"
-    if layout == "plain":
+    if layout == "folders":
+        # kHeader, kMainStreamsInfo, kUnpackInfo, kFolder COUNT, not external: and no folder.
+        data = archive(b"", b"\x01\x04\x07\x0B" + number(files) + b"\x00")
+    elif layout == "substreams":
+        # One folder (a copy coder) of 5 bytes, said to hold COUNT streams; one file.
+        header = (b"\x01\x04"
+                  + b"\x07\x0B" + number(1) + b"\x00" + number(1) + b"\x01\x00" + b"\x0C" + number(5) + b"\x00"
+                  + b"\x08\x0D" + number(files) + b"\x00"
+                  + b"\x00"
+                  + b"\x05" + number(1) + b"\x00\x00")
+        data = archive(b"", header)
+    elif layout == "plain":
         data = archive(b"", plain)
     else:
         dictionary = 1 << 16

@@ -72,6 +72,26 @@ TEST_CASE("Lying file counts are found in plain and in LZMA-encoded headers") {
   CHECK_FALSE(SevenZipHeaderProblem(honest).has_value());
 }
 
+TEST_CASE("Headers that list more folders or streams than they hold are refused too") {
+  // libarchive would calloc COUNT folders or three arrays of COUNT streams first.
+  Workspace workspace;
+  workspace.Run("python3 '" + Script() + "' folders folders.7z 100000000");
+  workspace.Run("python3 '" + Script() + "' substreams substreams.7z 99999999");
+  for (const char* name : {"folders.7z", "substreams.7z"}) {
+    INFO(name);
+    const Bytes data = workspace.Read(name);
+    CHECK(SevenZipHeaderProblem(data) ==
+          "the header is damaged or lists more than it holds before its file list");
+    auto listing = ReadArchive(data, {}, {});
+    REQUIRE(listing.has_value());
+    CHECK(listing->members.empty());
+    CHECK(DetailOf(*listing, "archive_damaged").rfind("7z not read: ", 0) == 0);
+  }
+  // The same layout with an honest count passes.
+  workspace.Run("python3 '" + Script() + "' substreams honest.7z 1");
+  CHECK_FALSE(SevenZipHeaderProblem(workspace.Read("honest.7z")).has_value());
+}
+
 TEST_CASE("Archives 7z writes pass the check, with plain and encoded headers and many files") {
   Workspace workspace;
   workspace.Run("mkdir many && for i in $(seq 1 1500); do echo $i > many/f$i.txt; done");

@@ -87,7 +87,8 @@ class CpuEngine {
 
   // Runs from `pc` until Stop(), a fault, or `timeout_us` (0 = none). An error status carries
   // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)"), or says that unicorn
-  // aborted while translating code (see above); after that the engine is broken().
+  // aborted while translating code (see above); after that the engine is broken(). Never
+  // called from inside a hook: the abort jump returns to the innermost run only.
   Status Run(std::uint64_t pc, std::uint64_t timeout_us);
   bool broken() const { return broken_; }
   void Stop();
