@@ -39,7 +39,7 @@ def timed(command, runs):
 
 def run_kensa(binary, evtx, rules, runs, work):
     out = os.path.join(work, "kensa")
-    seconds = timed([binary, "hunt", evtx, "--sigma-rules", rules, "--format", "json", "--out", out], runs)
+    seconds = timed([binary, "hunt", evtx, "--no-kensa-sigma", "--sigma-rules", rules, "--format", "json", "--out", out], runs)
     with open(os.path.join(out, "hunt.json")) as f:
         report = json.load(f)
     hits = report.get("ruleHits", [])

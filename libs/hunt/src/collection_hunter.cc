@@ -15,11 +15,7 @@ Result<std::unique_ptr<CollectionHunter>> CollectionHunter::Create(
     hunter->hunt_config_.sigma_rule_dirs.push_back(dir);
 
   KENSA_ASSIGN_OR_RETURN(HuntRules sigma, LoadHuntRules(hunter->hunt_config_));
-  const std::filesystem::path logsource_map(hunter->hunt_config_.logsource_map);
   for (const auto& skipped : sigma.skipped) {
-    // The mapping lives beside the team's rules; it is data for the engine, not a rule.
-    std::error_code error;
-    if (std::filesystem::equivalent(skipped.file, logsource_map, error)) continue;
     if (warnings) warnings->push_back("sigma: " + skipped.file + ": " + skipped.message);
   }
   if (sigma.rules.size() > 0) hunter->sigma_ = std::move(sigma);

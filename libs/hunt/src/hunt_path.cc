@@ -257,14 +257,22 @@ HuntVerdict VerdictForLevel(const std::string& level) {
 Result<HuntRules> LoadHuntRules(const HuntConfig& config) {
   if (config.sigma_rule_dirs.empty()) {
     return InvalidArgumentError(
-        "no Sigma rules: pass --sigma-rules DIR (Kensa ships no Sigma rules of its own yet)");
+        "no Sigma rules: give a rule folder (Kensa's own are rules/sigma; --sigma-rules DIR adds more)");
   }
   KENSA_ASSIGN_OR_RETURN(sigma::LogsourceMap logsources,
                          sigma::LogsourceMap::LoadFile(config.logsource_map));
   HuntRules rules;
+  std::vector<sigma::LoadMessage> skipped;
   KENSA_ASSIGN_OR_RETURN(
-      rules.rules,
-      sigma::RuleSet::LoadDirectories(config.sigma_rule_dirs, &rules.skipped, logsources));
+      rules.rules, sigma::RuleSet::LoadDirectories(config.sigma_rule_dirs, &skipped, logsources));
+  // The logsource mapping lives beside the team's rules; it is data for the engine, not a rule
+  // that failed to load.
+  const fs::path logsource_map(config.logsource_map);
+  for (auto& message : skipped) {
+    std::error_code error;
+    if (fs::equivalent(message.file, logsource_map, error)) continue;
+    rules.skipped.push_back(std::move(message));
+  }
   return rules;
 }
 

@@ -115,11 +115,11 @@ TEST_CASE("Matches past the per-rule bound are counted but not kept as findings"
   std::filesystem::remove_all(config.sigma_rule_dirs[0]);
 }
 
-TEST_CASE("No Sigma rule folder is an error that names --sigma-rules") {
+TEST_CASE("No Sigma rule folder is an error that names the team's rules and --sigma-rules") {
   auto report = HuntPath(std::string(kSamples) + "Credential Access", HuntConfig{});
   REQUIRE_FALSE(report.has_value());
   CHECK(report.error().code() == StatusCode::kInvalidArgument);
-  CHECK(report.error().message().find("--sigma-rules DIR") != std::string::npos);
+  CHECK(report.error().message().find("rules/sigma; --sigma-rules DIR adds more") != std::string::npos);
 }
 
 }  // namespace

@@ -36,8 +36,8 @@ constexpr const char* kUsage = R"(usage: kensa <command> [options]
 commands:
   triage FILE...   analyze files in this process and print a verdict
   hunt PATH        hunt a host: a collection archive from collectors/ (or its folder) with the
-                   host checks of rules/hunt (and Sigma over its event logs with --sigma-rules),
-                   or Windows event logs (an .evtx file or a folder of them) with Sigma rules
+                   host checks of rules/hunt and Sigma over its event logs, or Windows event
+                   logs (an .evtx file or a folder of them) with Sigma rules
   rules            load the rules and report what loaded (and what did not)
   version          print the version
   help             print this text
@@ -54,9 +54,9 @@ triage options:
                             (for a debugger; a crash on a hostile file then ends kensa)
 
 hunt options:
-  --sigma-rules DIR         a Sigma rule folder, loaded recursively; may repeat (required for
-                            event logs: Kensa ships no Sigma rules yet; SigmaHQ's rules/windows
-                            is a good start)
+  --sigma-rules DIR         a Sigma rule folder to load besides Kensa's own (rules/sigma),
+                            recursively; may repeat (a SigmaHQ checkout's rules/windows, say)
+  --no-kensa-sigma          leave out Kensa's own Sigma rules (hunt with --sigma-rules alone)
   --iocs FILE               known-bad indicators to sweep a collection for: a Kensa triage report
                             (JSON) or one hash, IP or domain per line; may repeat
   --yara-rules DIR          YARA folders for a collection's payload files, besides rules/yara
@@ -358,6 +358,7 @@ struct HuntOptions {
 Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
   HuntOptions options;
   std::string rules_dir = DefaultRulesDir();
+  bool kensa_sigma = true;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const std::string& arg = args[i];
     auto value = [&](const char* name) -> Result<std::string> {
@@ -376,6 +377,8 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
     } else if (arg == "--sigma-rules") {
       KENSA_ASSIGN_OR_RETURN(auto dir, value("--sigma-rules"));
       options.config.sigma_rule_dirs.push_back(dir);
+    } else if (arg == "--no-kensa-sigma") {
+      kensa_sigma = false;
     } else if (arg == "--rules") {
       KENSA_ASSIGN_OR_RETURN(rules_dir, value("--rules"));
     } else if (arg == "--lang") {
@@ -398,9 +401,13 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
     }
   }
   if (options.path.empty()) return InvalidArgumentError("hunt needs a PATH");
+  // The team's rules come first so that their findings lead when both sets fire on an event.
+  if (kensa_sigma) {
+    options.config.sigma_rule_dirs.insert(options.config.sigma_rule_dirs.begin(), rules_dir + "/sigma");
+  }
   // Event logs need Sigma rules; a collection is also hunted with the host checks alone.
   if (options.config.sigma_rule_dirs.empty() && !collection::Collection::LooksLikeCollection(options.path)) {
-    return InvalidArgumentError("hunting event logs needs --sigma-rules DIR (Kensa ships no Sigma rules of its own yet)");
+    return InvalidArgumentError("hunting event logs needs Sigma rules: --no-kensa-sigma needs --sigma-rules DIR");
   }
   // The logsource mapping and host checks are Kensa's own data, next to the other rules.
   options.config.logsource_map = rules_dir + "/sigma/logsources.yaml";

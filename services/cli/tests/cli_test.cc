@@ -269,9 +269,25 @@ TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and w
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("kensa hunt with no rule option hunts event logs with the team's own Sigma rules") {
+  const std::string file = std::string(kCredentialAccess) + "/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx";
+  const auto result = RunKensa({"hunt", file, "--format", "json"});
+  INFO(result.err);
+  CHECK(result.code == kExitOk);
+  CHECK(result.err.empty());
+  CHECK(result.out.find("\"title\": \"Process opens LSASS with rights to read its memory\"") != std::string::npos);
+  CHECK(result.out.find("\"T1003.001\"") != std::string::npos);
+  CHECK(result.out.find("\"verdict\": \"HUNT_VERDICT_COMPROMISED\"") != std::string::npos);
+  // --sigma-rules adds a folder to the team's rules: both rule sets report the access.
+  const auto both = RunKensa({"hunt", file, "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
+  CHECK(both.code == kExitOk);
+  CHECK(both.out.find("\"title\": \"Process opens LSASS with rights to read its memory\"") != std::string::npos);
+  CHECK(both.out.find("\"title\": \"HackTool - Generic Process Access\"") != std::string::npos);
+}
+
 TEST_CASE("kensa hunt on a Mimikatz sekurlsa log finds SigmaHQ's hack tool LSASS access rule") {
   const std::string file = std::string(kCredentialAccess) + "/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx";
-  const auto result = RunKensa({"hunt", file, "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
+  const auto result = RunKensa({"hunt", file, "--no-kensa-sigma", "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
   INFO(result.err);
   CHECK(result.code == kExitOk);
   CHECK(result.err.empty());
@@ -289,7 +305,7 @@ TEST_CASE("kensa hunt on a Mimikatz sekurlsa log finds SigmaHQ's hack tool LSASS
 
 TEST_CASE("kensa hunt on the Credential Access folder prints a compromised verdict led by critical rules") {
   const std::string dir = TempDir("hunt_out");
-  const auto result = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", kSigmaWindowsRules, "--out", dir});
+  const auto result = RunKensa({"hunt", kCredentialAccess, "--no-kensa-sigma", "--sigma-rules", kSigmaWindowsRules, "--out", dir});
   INFO(result.err);
   CHECK(result.code == kExitOk);
   // 38 EVTX files; the folder's .etl trace is not EVTX by content and is left out.
@@ -339,9 +355,10 @@ TEST_CASE("kensa hunt exits with triage's codes for a missing path, a folder wit
   CHECK(not_evtx.code == kExitEmpty);
   CHECK(not_evtx.err == "kensa: not an EVTX file (no ElfFile signature): " + dir + "/notes.evtx\n");
 
-  auto no_rules = RunKensa({"hunt", kCredentialAccess});
+  auto no_rules = RunKensa({"hunt", kCredentialAccess, "--no-kensa-sigma"});
   CHECK(no_rules.code == kExitUsage);
-  CHECK(no_rules.err.find("hunting event logs needs --sigma-rules DIR") != std::string::npos);
+  CHECK(no_rules.err.find("hunting event logs needs Sigma rules: --no-kensa-sigma needs --sigma-rules DIR") !=
+        std::string::npos);
   auto bad_rules = RunKensa({"hunt", kCredentialAccess, "--sigma-rules", dir + "/no_such_rules"});
   CHECK(bad_rules.code == kExitRules);
   CHECK(bad_rules.err.find("cannot load Sigma rules") != std::string::npos);
