@@ -28,6 +28,16 @@ void EvtxEventView::Reset(const evtx::Event& event) {
     index_.push_back(
         {std::string_view(spaced_names_).substr(start, spaced_names_.size() - start), i});
   }
+  joined_data_.clear();
+  bool has_named_data = false, has_unnamed_data = false;
+  for (const evtx::EventField& field : event.fields) {
+    if (field.name == "Data") has_named_data = true;
+    if (!field.name.starts_with("Data[")) continue;
+    if (has_unnamed_data) joined_data_.push_back('\n');
+    joined_data_.append(field.value);
+    has_unnamed_data = true;
+  }
+  if (has_unnamed_data && !has_named_data) index_.push_back({"Data", kJoinedData});
   // Ties keep document order, so the first field of a name is found first.
   std::sort(index_.begin(), index_.end(), [](const Entry& a, const Entry& b) {
     return a.name != b.name ? a.name < b.name : a.field < b.field;
@@ -41,6 +51,7 @@ const std::string* EvtxEventView::Get(std::string_view field) const {
                                return entry.name < key;
                              });
   if (it == index_.end() || it->name != field) return nullptr;
+  if (it->field == kJoinedData) return &joined_data_;
   return &event_->fields[it->field].value;
 }
 

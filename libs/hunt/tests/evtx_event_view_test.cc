@@ -82,6 +82,26 @@ TEST_CASE("EvtxEventView re-indexes on Reset and is empty before the first one")
   CHECK(*view.Get("Image") == "C:\\Windows\\System32\\cmd.exe");
 }
 
+TEST_CASE("EvtxEventView shows unnamed Data values as one Data field, unless a field is named Data") {
+  evtx::Event classic;
+  classic.fields = {{"EventID", "15457"}, {"Data[0]", "xp_cmdshell"}, {"Data[1]", "0"}, {"Data[2]", "1"}};
+  const EvtxEventView view(classic);
+  REQUIRE(view.Get("Data") != nullptr);
+  CHECK(*view.Get("Data") == "xp_cmdshell\n0\n1");
+  REQUIRE(view.Get("Data[1]") != nullptr);
+  CHECK(*view.Get("Data[1]") == "0");
+
+  evtx::Event named;
+  named.fields = {{"Data[0]", "unnamed"}, {"Data", "named"}};
+  const EvtxEventView named_view(named);
+  REQUIRE(named_view.Get("Data") != nullptr);
+  CHECK(*named_view.Get("Data") == "named");
+
+  evtx::Event without;
+  without.fields = {{"EventID", "4624"}};
+  CHECK(EvtxEventView(without).Get("Data") == nullptr);
+}
+
 TEST_CASE("NormalizeName drops every space") {
   CHECK(EvtxEventView::NormalizeName("Threat Name") == "ThreatName");
   CHECK(EvtxEventView::NormalizeName(" A  B ") == "AB");

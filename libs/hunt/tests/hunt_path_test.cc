@@ -3,9 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 #include "kensa/core/file.h"
 #include "kensa/hunt/hunt_path.h"
@@ -113,6 +115,37 @@ TEST_CASE("Matches past the per-rule bound are counted but not kept as findings"
   CHECK(report->rule_hits(0).count() == 3);
   CHECK(report->stats().findings_dropped() == 2);
   std::filesystem::remove_all(config.sigma_rule_dirs[0]);
+}
+
+TEST_CASE("SigmaHQ's rules on a classic provider's unnamed Data fire (MSSQL xp_cmdshell enabled)") {
+  HuntConfig config;
+  config.sigma_rule_dirs = {"../shared/corpora/sigma/rules/windows/builtin/application/mssqlserver"};
+  auto report = HuntPath(std::string(kSamples) + "Defense Evasion/DE_xp_cmdshell_enabled_MSSQL_EID_15457.evtx", config);
+  REQUIRE(report.has_value());
+  std::vector<std::string> titles;
+  for (const auto& hit : report->rule_hits()) titles.push_back(hit.title());
+  INFO(titles.size());
+  // Two of the four 15457 events change xp_cmdshell (on, then off); the others another option.
+  CHECK(std::count(titles.begin(), titles.end(), "MSSQL XPCmdshell Option Change") == 1);
+  for (const auto& hit : report->rule_hits()) {
+    if (hit.title() == "MSSQL XPCmdshell Option Change") CHECK(hit.count() == 2);
+  }
+}
+
+TEST_CASE("SigmaHQ's antivirus rules, which name no product, read Defender's detections") {
+  HuntConfig config;
+  config.sigma_rule_dirs = {"../shared/corpora/sigma/rules/category/antivirus"};
+  config.logsource_map = "rules/sigma/logsources.yaml";
+  auto report = HuntPath(std::string(kSamples) + "AutomatedTestingTools/WinDefender_Events_1117_1116_AtomicRedTeam.evtx", config);
+  REQUIRE(report.has_value());
+  CHECK(report->stats().rules_unmapped() == 0);
+  std::vector<std::string> titles;
+  for (const auto& hit : report->rule_hits()) titles.push_back(hit.title());
+  // Defender named Get-Keystrokes.ps1 Trojan:PowerShell/Powersploit.M, and the AtomicRedTeam
+  // web shells Backdoor:ASP/Ace.T and HackTool:JS/Jsprat.
+  CHECK(std::count(titles.begin(), titles.end(), "Antivirus - Exploitation Framework Signature") == 1);
+  CHECK(std::count(titles.begin(), titles.end(), "Antivirus - Web Shell Detection Signature") == 1);
+  CHECK(std::count(titles.begin(), titles.end(), "Antivirus - Hacktool Signature") == 1);
 }
 
 TEST_CASE("No Sigma rule folder is an error that names the team's rules and --sigma-rules") {

@@ -79,14 +79,23 @@ Result<LogsourceMap> LogsourceMap::LoadFile(const std::string& path) {
 const std::vector<EventSource>* LogsourceMap::Find(std::string_view product,
                                                    std::string_view category,
                                                    std::string_view service) const {
-  const std::string prefix = AsciiLower(product) + "/";
+  const auto find = [&](const std::map<std::string, std::vector<EventSource>>& by_name,
+                        std::string_view name) -> const std::vector<EventSource>* {
+    const std::string suffix = "/" + AsciiLower(name);
+    if (!product.empty()) {
+      auto it = by_name.find(AsciiLower(product) + suffix);
+      return it == by_name.end() ? nullptr : &it->second;
+    }
+    for (const auto& [key, sources] : by_name) {
+      if (key.ends_with(suffix)) return &sources;
+    }
+    return nullptr;
+  };
   if (!category.empty()) {
-    auto it = by_category_.find(prefix + AsciiLower(category));
-    if (it != by_category_.end()) return &it->second;
+    if (const auto* sources = find(by_category_, category)) return sources;
   }
   if (!service.empty()) {
-    auto it = by_service_.find(prefix + AsciiLower(service));
-    if (it != by_service_.end()) return &it->second;
+    if (const auto* sources = find(by_service_, service)) return sources;
   }
   return nullptr;
 }

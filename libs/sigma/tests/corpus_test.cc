@@ -88,7 +88,8 @@ TEST_CASE("SigmaHQ's corpus loads, and every skipped rule says why") {
     std::cout << "  " << count << " x " << logsource << "\n";
   }
   CHECK(corpus.rules.size() == 3752u);
-  CHECK(corpus.rules.unmapped_count() == 912u);
+  // 912 before category: antivirus (nine rules that name no product) was mapped to Defender.
+  CHECK(corpus.rules.unmapped_count() == 903u);
   CHECK(corpus.skipped.size() == 2u);  // The two rules using `expand` placeholders.
 }
 

@@ -171,3 +171,36 @@ TEST_CASE("a malformed logsource map is refused") {
 
 }  // namespace
 }  // namespace kensa::sigma
+
+namespace kensa::sigma {
+namespace {
+
+constexpr char kAntivirusRule[] = R"(title: Hack tool found by the antivirus
+id: 33333333-3333-3333-3333-333333333333
+level: high
+logsource:
+  category: antivirus
+detection:
+  selection:
+    Signature|startswith: 'HackTool:'
+    Filename|endswith: '.exe'
+  condition: selection
+)";
+
+TEST_CASE("a rule naming no product takes the mapped category: antivirus reads Defender's detections") {
+  const LogsourceMap map = LoadMap();
+  auto rules = RuleSet::ParseRule(kAntivirusRule, "antivirus.yml", map);
+  REQUIRE(rules.has_value());
+  CHECK(rules->unmapped_count() == 0);
+  const Fields detection = {{"Channel", "Microsoft-Windows-Windows Defender/Operational"},
+                            {"EventID", "1116"},
+                            {"ThreatName", "HackTool:Win32/Mimikatz"},
+                            {"Path", "file:_C:\\Users\\Public\\m.exe"}};
+  CHECK(MatchedIds(*rules, detection) == std::vector<std::string>{"33333333-3333-3333-3333-333333333333"});
+  Fields other_log = detection;
+  other_log["Channel"] = "Application";
+  CHECK(MatchedIds(*rules, other_log).empty());
+}
+
+}  // namespace
+}  // namespace kensa::sigma

@@ -312,7 +312,9 @@ TEST_CASE("kensa hunt on the Credential Access folder prints a compromised verdi
   CHECK(result.out.starts_with(
       "verdict: COMPROMISED (7 critical matches (top rule: HackTool - Dumpert Process Dumper Default File))\n"
       "hunted:  38 file(s), 744 events, "));
-  CHECK(result.out.find("matches by level: critical=7 high=65 medium=65 low=20 informational=0\n") !=
+  // Medium: the MSSQL and ESENT rules read the classic providers' unnamed Data; ten failed logons
+  // from 10.0.2.17 are no longer "from an external network", the ntdsutil copy is found.
+  CHECK(result.out.find("matches by level: critical=7 high=65 medium=60 low=20 informational=0\n") !=
         std::string::npos);
   CHECK(result.out.find("  3  [critical] HackTool - Dumpert Process Dumper Default File "
                         "(93d94efc-d7ad-4161-ad7d-1638c4f908d8)\n") != std::string::npos);

@@ -14,6 +14,12 @@
 // evtx::Event::Find. The view indexes the event once per Reset (a sorted vector: events have
 // tens of fields) and reuses its buffers across events, so one view per file allocates only
 // while events grow.
+//
+// `Data`: classic providers (MSSQL, ESENT, MsiInstaller, PowerShell 2's 400/800...) write their
+// EventData as unnamed <Data> elements, decoded as Data[0], Data[1]... Sigma rules for them test
+// a field `Data` that stands for the event data as a whole (SigmaHQ's rules say so in a
+// comment, and Hayabusa reads them that way); when an event has no field named Data, Get("Data")
+// returns the unnamed values joined by newlines, so that `Data|contains` finds any of them.
 
 #include <cstddef>
 #include <functional>
@@ -49,14 +55,17 @@ class EvtxEventView final : public sigma::EventView {
  private:
   struct Entry {
     std::string_view name;  // Normalized; into the event's field name or into spaced_names_.
-    std::size_t field;      // Index into event_->fields.
+    std::size_t field;      // Index into event_->fields, or kJoinedData.
   };
+  static constexpr std::size_t kJoinedData = static_cast<std::size_t>(-1);
 
   const evtx::Event* event_ = nullptr;
   std::vector<Entry> index_;  // Sorted by name, then by field index.
   // Normalized names of the fields whose name has a space; reserved up front so that the
   // string_views into it stay valid.
   std::string spaced_names_;
+  // The unnamed Data[N] values joined, shown as `Data` (see above).
+  std::string joined_data_;
 };
 
 }  // namespace kensa::hunt

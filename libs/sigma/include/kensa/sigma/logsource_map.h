@@ -33,6 +33,8 @@ class LogsourceMap {
 
   // The sources for a rule's logsource: the category's when the category is mapped, else the
   // service's; nullptr when neither is mapped (the rule is then matched against every event).
+  // A rule that names no product (SigmaHQ's `category: antivirus` rules) is unconstrained on
+  // product: it takes the category or service of whichever product maps it (first by name).
   const std::vector<EventSource>* Find(std::string_view product, std::string_view category,
                                        std::string_view service) const;
   std::size_t size() const { return by_category_.size() + by_service_.size(); }
