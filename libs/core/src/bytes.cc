@@ -33,6 +33,49 @@ void AppendUtf8(std::string& out, std::uint32_t cp) {
   }
 }
 
+std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  std::size_t end = max_bytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of the cut character; at most three.
+  std::size_t backed = 0;
+  while (end > 0 && backed < 3 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+    ++backed;
+  }
+  return text.substr(0, end);
+}
+
+bool IsValidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t cp = 0, min = 0;
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, cp = lead & 0x1Fu, min = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, cp = lead & 0x0Fu, min = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, cp = lead & 0x07u, min = 0x10000;
+    } else {
+      return false;  // a continuation byte, or 0xF8..0xFF
+    }
+    if (text.size() - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (next & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string ReadUtf16Le(ByteSpan data, std::uint64_t offset, std::size_t units) {
   std::string out;
   for (std::size_t i = 0; i < units; ++i) {

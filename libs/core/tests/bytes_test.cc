@@ -25,6 +25,36 @@ TEST_CASE("SubSpan clips to the data that exists") {
   CHECK(SubSpan(data, ~0ULL, ~0ULL).empty());
 }
 
+TEST_CASE("Utf8Prefix cuts before a character, never inside it") {
+  const std::string text = "a\xE6\xA4\x9C\xE6\x9F\xbb";  // "a検査": 1 + 3 + 3 bytes
+  CHECK(Utf8Prefix(text, 100) == text);
+  CHECK(Utf8Prefix(text, 7) == text);
+  CHECK(Utf8Prefix(text, 6) == "a\xE6\xA4\x9C");
+  CHECK(Utf8Prefix(text, 5) == "a\xE6\xA4\x9C");
+  CHECK(Utf8Prefix(text, 4) == "a\xE6\xA4\x9C");
+  CHECK(Utf8Prefix(text, 3) == "a");
+  CHECK(Utf8Prefix(text, 1) == "a");
+  CHECK(Utf8Prefix(text, 0).empty());
+  const std::string emoji = "\xF0\x9F\x94\x8D!";  // U+1F50D, 4 bytes
+  CHECK(Utf8Prefix(emoji, 3).empty());
+  CHECK(Utf8Prefix(emoji, 4) == "\xF0\x9F\x94\x8D");
+  // Bytes that are not UTF-8 are cut where asked once three continuation bytes are passed.
+  const std::string junk = "\x80\x80\x80\x80\x80";
+  CHECK(Utf8Prefix(junk, 4).size() == 1);
+}
+
+TEST_CASE("IsValidUtf8 accepts UTF-8 and refuses what protobuf refuses") {
+  CHECK(IsValidUtf8(""));
+  CHECK(IsValidUtf8("plain ASCII"));
+  CHECK(IsValidUtf8("\xE6\xA4\x9C\xE6\x9F\xbb \xF0\x9F\x94\x8D"));  // 検査 and U+1F50D
+  CHECK_FALSE(IsValidUtf8("\xE6\xA4"));                  // cut inside a character
+  CHECK_FALSE(IsValidUtf8("\x8C\x9F\x8D\xB8"));          // 検査 in Shift_JIS
+  CHECK_FALSE(IsValidUtf8("\xC0\xAF"));                  // overlong '/'
+  CHECK_FALSE(IsValidUtf8("\xED\xA0\x80"));              // a surrogate, U+D800
+  CHECK_FALSE(IsValidUtf8("\xF4\x90\x80\x80"));          // above U+10FFFF
+  CHECK_FALSE(IsValidUtf8("\xFF"));
+}
+
 TEST_CASE("ShannonEntropy is 0 for constant data and 8 for all byte values") {
   Bytes constant(1000, 0x41);
   CHECK(ShannonEntropy(constant) == Approx(0.0));

