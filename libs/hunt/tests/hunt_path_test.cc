@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "kensa/core/bytes.h"
 #include "kensa/core/file.h"
 #include "kensa/hunt/hunt_path.h"
 
@@ -148,27 +149,6 @@ TEST_CASE("SigmaHQ's antivirus rules, which name no product, read Defender's det
   CHECK(std::count(titles.begin(), titles.end(), "Antivirus - Hacktool Signature") == 1);
 }
 
-// True when `text` is well-formed UTF-8 (RFC 3629: no overlongs, surrogates or code points
-// above U+10FFFF).
-bool IsUtf8(const std::string& text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto byte = static_cast<unsigned char>(text[i]);
-    std::size_t length = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3 : (byte >> 3) == 0x1E ? 4 : 0;
-    if (length == 0 || i + length > text.size()) return false;
-    std::uint32_t cp = length == 1 ? byte : byte & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (next & 0x3F);
-    }
-    const std::uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min[length] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    i += length;
-  }
-  return true;
-}
-
 TEST_CASE("A key field cut to its size bound ends on a whole character") {
   // The PsExec service's child in this log has a command line of 3-byte characters (U+CDCD),
   // longer than the 512 bytes a finding keeps.
@@ -182,7 +162,7 @@ TEST_CASE("A key field cut to its size bound ends on a whole character") {
     if (it == finding.key_fields().end() || it->second.find("\xEC\xB7\x8D") == std::string::npos) continue;
     seen = true;
     CHECK(it->second.size() == 511);  // byte 512 starts a character that does not fit
-    CHECK(IsUtf8(it->second));
+    CHECK(IsValidUtf8(it->second));
   }
   CHECK(seen);
   std::string serialized;
