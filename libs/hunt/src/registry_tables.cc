@@ -4,12 +4,15 @@
 #include <cstdio>
 #include <optional>
 #include <set>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "kensa/core/time.h"
 #include "kensa/regf/appcompat_cache.h"
 #include "kensa/regf/hive.h"
 #include "kensa/regf/recent_file_cache.h"
+#include "kensa/regf/transaction_log.h"
 
 namespace kensa::hunt {
 namespace {
@@ -335,6 +338,36 @@ void ReadSystem(const Hive& hive, Table* autoruns, Table* services) {
   }
 }
 
+// Replays the transaction logs collected beside a dirty hive (HIVE.LOG1 and HIVE.LOG2, or
+// HIVE.LOG), so that the tables hold what Windows itself would read; returns what the report
+// says about it ("" when the hive was clean or no log was collected).
+std::string ReplayCollectedLogs(const collection::Collection& collection,
+                                const std::unordered_map<std::string, std::string>& path_by_lower,
+                                const std::string& path, Bytes* hive, std::vector<std::string>* problems) {
+  std::vector<Bytes> logs;
+  std::vector<std::string> names;
+  for (const char* suffix : {".log1", ".log2", ".log"}) {
+    auto it = path_by_lower.find(Lower(path) + suffix);
+    if (it == path_by_lower.end()) continue;
+    auto bytes = collection.Read(it->second);
+    if (!bytes) {
+      problems->push_back(it->second + ": " + bytes.error().message());
+      continue;
+    }
+    logs.push_back(std::move(*bytes));
+    names.push_back(it->second.substr(it->second.rfind('/') + 1));
+  }
+  if (logs.empty()) return "";
+  const regf::LogReplay replay = regf::ReplayTransactionLogs(*hive, std::vector<ByteSpan>(logs.begin(), logs.end()));
+  for (const auto& note : replay.notes) problems->push_back(path + ": transaction logs: " + note);
+  if (!replay.applied()) return "";
+  std::string used;
+  for (const auto& name : names) used += (used.empty() ? "" : ", ") + name;
+  return " (+ " + std::to_string(replay.entries_applied) + " log " +
+         (replay.entries_applied == 1 ? "entry" : "entries") + ", " + std::to_string(replay.pages_applied) +
+         " pages replayed from " + used + (replay.base_block_recovered ? "; base block rebuilt" : "") + ")";
+}
+
 }  // namespace
 
 RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
@@ -343,6 +376,8 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
   Table services;
   Table shimcache;
   Table amcache;
+  std::unordered_map<std::string, std::string> path_by_lower;
+  for (const std::string& path : collection.Paths()) path_by_lower.emplace(Lower(path), path);
   for (const std::string& path : collection.Paths()) {
     if (EndsWith(Lower(path), "/windows/appcompat/programs/recentfilecache.bcf")) {
       ReadRecentFileCache(collection, path, &amcache, &tables.problems);
@@ -355,12 +390,13 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
       tables.problems.push_back(path + ": " + bytes.error().message());
       continue;
     }
+    const std::string replayed = ReplayCollectedLogs(collection, path_by_lower, path, &*bytes, &tables.problems);
     auto hive = Hive::Open(std::move(*bytes));
     if (!hive) {
       tables.problems.push_back(path + ": " + hive.error().message());
       continue;
     }
-    tables.hives_read.push_back(path);
+    tables.hives_read.push_back(path + replayed);
     for (const auto& problem : hive->problems()) tables.problems.push_back(path + ": " + problem);
     switch (*kind) {
       case HiveKind::kSoftware:

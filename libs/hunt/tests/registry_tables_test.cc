@@ -138,3 +138,51 @@ TEST_CASE("a damaged hive is a problem of the collection, not a failure") {
   CHECK(Contains(tables.problems.front(), "files/C/Windows/System32/config/SYSTEM: "));
   CHECK(Contains(tables.autoruns_tsv, "Updater"));  // the other hives still count
 }
+
+TEST_CASE("a dirty hive's collected logs are replayed before its tables are read") {
+  // A KAPE-style copy of a Windows 10 SOFTWARE hive whose last change (a Run value starting a
+  // program in C:\Users\Public) was still only in SOFTWARE.LOG1/.LOG2 when it was copied.
+  const fs::path dir = fs::temp_directory_path() / ("kensa-dirty-hive-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  const fs::path config = dir / "files/C/Windows/System32/config";
+  fs::create_directories(config);
+  std::ofstream(dir / "base.reg", std::ios::binary)
+      << "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+         "\"SecurityHealth\"=\"C:\\\\Windows\\\\System32\\\\SecurityHealthSystray.exe\"\r\n";
+  std::ofstream(dir / "c1.reg", std::ios::binary)
+      << "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+         "\"Updater\"=\"C:\\\\Users\\\\Public\\\\upd.exe -k\"\r\n";
+  std::ofstream(dir / "c2.reg", std::ios::binary)
+      << "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Vendor]\r\n\"Installed\"=dword:00000001\r\n";
+  RunCommand("python3 tests/support/make_dirty_hive.py '" + (dir / "out").string() + "' '" + (dir / "base.reg").string() +
+             "' '" + (dir / "c1.reg").string() + "' '" + (dir / "c2.reg").string() + "' --format new");
+  fs::rename(dir / "out/HIVE", config / "SOFTWARE");
+  fs::rename(dir / "out/HIVE.LOG1", config / "SOFTWARE.LOG1");
+  fs::rename(dir / "out/HIVE.LOG2", config / "SOFTWARE.LOG2");
+  fs::remove_all(dir / "out");
+  WriteManifest(dir, {{"files/C/Windows/System32/config/SOFTWARE", "registry_hives"},
+                      {"files/C/Windows/System32/config/SOFTWARE.LOG1", "registry_hives"},
+                      {"files/C/Windows/System32/config/SOFTWARE.LOG2", "registry_hives"}});
+  auto collection = kensa::collection::Collection::Open(dir.string());
+  REQUIRE(collection.has_value());
+  const RegistryTables tables = DeriveRegistryTables(*collection);
+  CHECK(tables.problems.empty());
+  // The listing escapes backslashes as the collector's tables do.
+  CHECK(Contains(tables.autoruns_tsv, "Updater\tC:\\\\Users\\\\Public\\\\upd.exe -k"));
+  REQUIRE(tables.hives_read.size() == 1);
+  CHECK(tables.hives_read[0] ==
+        "files/C/Windows/System32/config/SOFTWARE (+ 2 log entries, 3 pages replayed from SOFTWARE.LOG1, "
+        "SOFTWARE.LOG2)");
+
+  // Without the logs the hive says it is dirty and the value is not there.
+  fs::remove(config / "SOFTWARE.LOG1");
+  fs::remove(config / "SOFTWARE.LOG2");
+  WriteManifest(dir, {{"files/C/Windows/System32/config/SOFTWARE", "registry_hives"}});
+  auto without = kensa::collection::Collection::Open(dir.string());
+  REQUIRE(without.has_value());
+  const RegistryTables stale = DeriveRegistryTables(*without);
+  CHECK_FALSE(Contains(stale.autoruns_tsv, "Updater"));
+  REQUIRE(stale.problems.size() == 1);
+  CHECK(Contains(stale.problems[0], "the hive is dirty"));
+  fs::remove_all(dir);
+}

@@ -155,8 +155,7 @@ Result<Hive> Hive::Open(Bytes data, const HiveLimits& limits) {
   if (h.dirty()) {
     hive.problems_.push_back("the hive is dirty (sequence numbers " + std::to_string(h.primary_sequence) + " and " +
                              std::to_string(h.secondary_sequence) +
-                             "): its newest changes may be only in the .LOG1/.LOG2 transaction logs, which are not "
-                             "replayed");
+                             "): its newest changes may be only in its .LOG1/.LOG2 transaction logs");
   }
   // Hive bins: the declared size, cut short where the file or the chain of "hbin" headers ends.
   const std::size_t declared_end = kBaseBlockSize + static_cast<std::size_t>(h.hive_bins_size);

@@ -5,9 +5,9 @@
 // range-checked, key traversal is bounded in depth and count, and a damaged key or list is
 // skipped and reported instead of failing the hive.
 //
-// Not done: replaying the .LOG1/.LOG2 transaction logs of a dirty hive (the hive's own data
-// is read as it is on disk; `HiveHeader::dirty` says when recent changes may be missing), and
-// recovering deleted keys from free cells.
+// A dirty hive is read as it is on disk (`HiveHeader::dirty` says recent changes may be
+// missing); ReplayTransactionLogs (transaction_log.h) brings it up to date from its .LOG1/.LOG2
+// first. Not done: recovering deleted keys from free cells.
 
 #include <cstddef>
 #include <cstdint>
