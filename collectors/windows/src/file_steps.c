@@ -227,6 +227,58 @@ void CollectShellHistory(Collector* c) {
   CollectorLogf(c, "%u PowerShell history files", (unsigned)stored);
 }
 
+// --- shortcuts ---------------------------------------------------------------------------
+
+// What the users opened and what starts at logon: Recent items and jump lists (the Explorer and
+// taskbar lists of each application), Startup folder and desktop shortcuts. Profiles keep a few
+// hundred of each; the bounds stop a folder someone filled on purpose.
+enum { kMaxRecentItems = 5000, kMaxJumpLists = 1000, kMaxStartupItems = 200, kMaxDesktopItems = 500 };
+
+typedef struct ShortcutFolder {
+  const wchar_t* folder;  // relative to the profile
+  const wchar_t* pattern;
+  size_t max_files;
+} ShortcutFolder;
+
+void CollectShortcuts(Collector* c) {
+  CollectorLoadProfiles(c);
+  static const ShortcutFolder kFolders[] = {
+      // Vista and later.
+      {L"AppData\\Roaming\\Microsoft\\Windows\\Recent", L"*.lnk", kMaxRecentItems},
+      {L"AppData\\Roaming\\Microsoft\\Windows\\Recent\\AutomaticDestinations",
+       L"*.automaticDestinations-ms", kMaxJumpLists},
+      {L"AppData\\Roaming\\Microsoft\\Windows\\Recent\\CustomDestinations", L"*.customDestinations-ms",
+       kMaxJumpLists},
+      {L"AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup", L"*.lnk", kMaxStartupItems},
+      // XP and 2003.
+      {L"Recent", L"*.lnk", kMaxRecentItems},
+      {L"Start Menu\\Programs\\Startup", L"*.lnk", kMaxStartupItems},
+      // Both.
+      {L"Desktop", L"*.lnk", kMaxDesktopItems},
+  };
+  size_t stored = 0;
+  for (size_t p = 0; p < c->profile_count; ++p) {
+    for (size_t i = 0; i < sizeof kFolders / sizeof kFolders[0]; ++i) {
+      wchar_t* folder = WPathJoin(c->profiles[p].path, kFolders[i].folder);
+      if (IsPlainDirectory(folder))
+        stored += CopyMatchingFiles(c, folder, kFolders[i].pattern, "shortcuts", kFolders[i].max_files, NULL);
+      free(folder);
+    }
+  }
+  // The all-users Startup folder.
+  wchar_t* common = RegReadString(
+      HKEY_LOCAL_MACHINE, L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Explorer\\Shell Folders",
+      L"Common Startup", 1);
+  if (common != NULL && IsPlainDirectory(common))
+    stored += CopyMatchingFiles(c, common, L"*.lnk", "shortcuts", kMaxStartupItems, NULL);
+  free(common);
+  if (stored == 0) {
+    CollectorError(c, "shortcuts", "<profile>\\AppData\\Roaming\\Microsoft\\Windows\\Recent",
+                   "no shortcut or jump list in any user profile");
+  }
+  CollectorLogf(c, "%u shortcut and jump list files", (unsigned)stored);
+}
+
 // --- recent_executables --------------------------------------------------------------------
 
 // Bounds for the walk through user-writable folders: how far back, how much is visited, how

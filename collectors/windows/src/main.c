@@ -56,6 +56,7 @@ static const Step kSteps[] = {
     {"amcache", CollectAmcache},
     {"prefetch", CollectPrefetch},
     {"shell_history", CollectShellHistory},
+    {"shortcuts", CollectShortcuts},
     {"recent_executables", CollectRecentExecutables},
 };
 enum { kStepCount = sizeof kSteps / sizeof kSteps[0] };
@@ -86,7 +87,7 @@ static void PrintUsage(void) {
       "(default: the current folder). Run it as administrator for registry hives and the\n"
       "Security log. Artifacts: host_info processes network services autoruns\n"
       "scheduled_tasks event_logs registry_hives amcache prefetch shell_history\n"
-      "recent_executables.\n"
+      "shortcuts recent_executables.\n"
       "Exit codes: 0 written, 1 usage, 2 archive not written, 3 upload failed (archive kept).\n");
 }
 

@@ -20,6 +20,7 @@ void CollectRegistryHives(Collector* c);      // registry_hives: RegSaveKeyEx, u
 void CollectAmcache(Collector* c);            // amcache: Amcache.hve, RecentFileCache.bcf
 void CollectPrefetch(Collector* c);           // prefetch: Prefetch\*.pf
 void CollectShellHistory(Collector* c);       // shell_history: PSReadLine histories
+void CollectShortcuts(Collector* c);          // shortcuts: Recent items, jump lists, Startup/desktop .lnk
 void CollectRecentExecutables(Collector* c);  // recent_executables: new PE files of users
 
 // Walks `root` depth-first (no reparse points followed), calling `visit` for every file.

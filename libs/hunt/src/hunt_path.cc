@@ -19,6 +19,7 @@
 #include "kensa/hunt/hunt_evtx.h"
 #include "kensa/hunt/prefetch_table.h"
 #include "kensa/hunt/registry_tables.h"
+#include "kensa/hunt/shortcut_table.h"
 #include "kensa/sigma/logsource_map.h"
 
 namespace kensa::hunt {
@@ -388,6 +389,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
   // and services read again from the registry hives, programs run from the Prefetch files.
   std::vector<std::string> derive_problems = AddRegistryTables(&collection);
   for (auto& problem : AddPrefetchTable(&collection)) derive_problems.push_back(std::move(problem));
+  for (auto& problem : AddShortcutTable(&collection)) derive_problems.push_back(std::move(problem));
   HuntReport report;
   report.set_schema_version("1");
   report.set_generator(config.generator);

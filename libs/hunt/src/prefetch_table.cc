@@ -5,6 +5,7 @@
 
 #include "kensa/core/time.h"
 #include "kensa/prefetch/prefetch.h"
+#include "tsv_row.h"
 
 namespace kensa::hunt {
 namespace {
@@ -18,22 +19,6 @@ bool IsPrefetchFile(const std::string& path) {
                  [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
   return lower.find("/windows/prefetch/") != std::string::npos && lower.size() > 3 &&
          lower.compare(lower.size() - 3, 3, ".pf") == 0;
-}
-
-void AppendField(std::string* out, const std::string& value) {
-  for (const char c : value) {
-    if (c == '\\') {
-      *out += "\\\\";
-    } else if (c == '\t') {
-      *out += "\\t";
-    } else if (c == '\n') {
-      *out += "\\n";
-    } else if (c == '\r') {
-      *out += "\\r";
-    } else {
-      *out += c;
-    }
-  }
 }
 
 }  // namespace
@@ -72,11 +57,7 @@ PrefetchTable DerivePrefetchTable(const collection::Collection& collection) {
                                   previous,
                                   pf->volumes.empty() ? "" : serial,
                                   path};
-    for (std::size_t i = 0; i < std::size(fields); ++i) {
-      if (i) rows += '\t';
-      AppendField(&rows, fields[i]);
-    }
-    rows += '\n';
+    internal::AppendTsvRow(&rows, std::vector<std::string>(std::begin(fields), std::end(fields)));
   }
   if (!rows.empty()) {
     table.tsv = "last_run\texecutable\tpath\trun_count\tprevious_runs\tvolume_serial\tprefetch_file\n" + rows;

@@ -13,6 +13,7 @@
 #include "kensa/regf/hive.h"
 #include "kensa/regf/recent_file_cache.h"
 #include "kensa/regf/transaction_log.h"
+#include "tsv_row.h"
 
 namespace kensa::hunt {
 namespace {
@@ -53,29 +54,13 @@ std::string UserOf(const std::string& path) {
   return path.substr(before == std::string::npos ? 0 : before + 1, slash - (before == std::string::npos ? 0 : before + 1));
 }
 
-void AppendField(std::string* out, const std::string& value) {
-  for (const char c : value) {
-    switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '\t': *out += "\\t"; break;
-      case '\r': *out += "\\r"; break;
-      case '\n': *out += "\\n"; break;
-      default: *out += c;
-    }
-  }
-}
-
 struct Table {
   std::string text;
   std::size_t rows = 0;
   void Add(const std::vector<std::string>& fields) {
     if (rows >= kMaxRows) return;
     ++rows;
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (i) text += '\t';
-      AppendField(&text, fields[i]);
-    }
-    text += '\n';
+    internal::AppendTsvRow(&text, fields);
   }
 };
 
