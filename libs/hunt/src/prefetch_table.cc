@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "kensa/core/bytes.h"
 #include "kensa/core/time.h"
 #include "kensa/prefetch/prefetch.h"
 #include "tsv_row.h"
@@ -14,11 +15,8 @@ namespace {
 constexpr std::size_t kMaxPrefetchFiles = 4096;
 
 bool IsPrefetchFile(const std::string& path) {
-  std::string lower = path;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
-  return lower.find("/windows/prefetch/") != std::string::npos && lower.size() > 3 &&
-         lower.compare(lower.size() - 3, 3, ".pf") == 0;
+  const std::string lower = AsciiLower(path);
+  return lower.find("/windows/prefetch/") != std::string::npos && lower.ends_with(".pf");
 }
 
 }  // namespace

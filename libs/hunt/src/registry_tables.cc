@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "kensa/core/bytes.h"
 #include "kensa/core/time.h"
 #include "kensa/regf/appcompat_cache.h"
 #include "kensa/regf/hive.h"
@@ -26,22 +27,12 @@ constexpr std::size_t kMaxRows = 20000;
 
 enum class HiveKind { kSoftware, kSystem, kUser, kAmcache };
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
-  return text;
-}
-
-bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::optional<HiveKind> KindOf(const std::string& path) {
-  const std::string lower = Lower(path);
-  if (EndsWith(lower, "/windows/system32/config/software")) return HiveKind::kSoftware;
-  if (EndsWith(lower, "/windows/system32/config/system")) return HiveKind::kSystem;
-  if (EndsWith(lower, "/ntuser.dat")) return HiveKind::kUser;
-  if (EndsWith(lower, "/windows/appcompat/programs/amcache.hve")) return HiveKind::kAmcache;
+  const std::string lower = AsciiLower(path);
+  if (lower.ends_with("/windows/system32/config/software")) return HiveKind::kSoftware;
+  if (lower.ends_with("/windows/system32/config/system")) return HiveKind::kSystem;
+  if (lower.ends_with("/ntuser.dat")) return HiveKind::kUser;
+  if (lower.ends_with("/windows/appcompat/programs/amcache.hve")) return HiveKind::kAmcache;
   return std::nullopt;
 }
 
@@ -179,7 +170,7 @@ void ReadShimcache(const Hive& hive, const std::string& hive_path, Table* shimca
                    std::vector<std::string>* problems) {
   std::vector<std::string> control_sets = {CurrentControlSet(hive)};
   for (const Key& child : hive.Subkeys(hive.root())) {
-    if (Lower(child.name).rfind("controlset", 0) == 0 && child.name != control_sets.front()) {
+    if (AsciiLower(child.name).rfind("controlset", 0) == 0 && child.name != control_sets.front()) {
       control_sets.push_back(child.name);
     }
   }
@@ -222,7 +213,7 @@ std::string AmcacheLinkDate(const std::string& text) {
 
 // Amcache's FileId and the old layout's SHA-1 value are "0000" and the file's SHA-1.
 std::string AmcacheSha1(std::string text) {
-  text = Lower(text);
+  text = AsciiLower(text);
   if (text.size() == 44 && text.rfind("0000", 0) == 0) text.erase(0, 4);
   return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string::npos ? text : "";
 }
@@ -301,7 +292,7 @@ void ReadSystem(const Hive& hive, Table* autoruns, Table* services) {
     std::string service_dll;
     std::optional<Key> parameters;
     for (const Key& child : hive.Subkeys(service)) {
-      if (Lower(child.name) == "parameters") parameters = child;
+      if (AsciiLower(child.name) == "parameters") parameters = child;
     }
     if (parameters) service_dll = StringValue(hive, *parameters, "ServiceDll");
     // Keys without a type or image are settings (e.g. event log sources), not services.
@@ -332,7 +323,7 @@ std::string ReplayCollectedLogs(const collection::Collection& collection,
   std::vector<Bytes> logs;
   std::vector<std::string> names;
   for (const char* suffix : {".log1", ".log2", ".log"}) {
-    auto it = path_by_lower.find(Lower(path) + suffix);
+    auto it = path_by_lower.find(AsciiLower(path) + suffix);
     if (it == path_by_lower.end()) continue;
     auto bytes = collection.Read(it->second);
     if (!bytes) {
@@ -362,9 +353,9 @@ RegistryTables DeriveRegistryTables(const collection::Collection& collection) {
   Table shimcache;
   Table amcache;
   std::unordered_map<std::string, std::string> path_by_lower;
-  for (const std::string& path : collection.Paths()) path_by_lower.emplace(Lower(path), path);
+  for (const std::string& path : collection.Paths()) path_by_lower.emplace(AsciiLower(path), path);
   for (const std::string& path : collection.Paths()) {
-    if (EndsWith(Lower(path), "/windows/appcompat/programs/recentfilecache.bcf")) {
+    if (AsciiLower(path).ends_with("/windows/appcompat/programs/recentfilecache.bcf")) {
       ReadRecentFileCache(collection, path, &amcache, &tables.problems);
       continue;
     }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "kensa/core/bytes.h"
 #include "kensa/lnk/lnk_parser.h"
 #include "kensa/ole/compound_file.h"
 #include "tsv_row.h"
@@ -25,27 +26,16 @@ constexpr std::size_t kMaxShortcutsPerFile = 2000;
 constexpr std::uint8_t kLnkHeader[] = {0x4C, 0x00, 0x00, 0x00, 0x01, 0x14, 0x02, 0x00, 0x00, 0x00,
                                        0x00, 0x00, 0xC0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46};
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
-  return lower;
-}
-
-bool EndsWith(std::string_view text, std::string_view suffix) {
-  return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
-}
-
 // What kind of shortcut file `path` is, by where Windows keeps it; nullopt for other files.
 std::optional<std::string> SourceOf(const std::string& path) {
-  const std::string lower = Lower(path);
-  if (lower.find("/automaticdestinations/") != std::string::npos && EndsWith(lower, ".automaticdestinations-ms")) {
+  const std::string lower = AsciiLower(path);
+  if (lower.find("/automaticdestinations/") != std::string::npos && lower.ends_with(".automaticdestinations-ms")) {
     return "jumplist";
   }
-  if (lower.find("/customdestinations/") != std::string::npos && EndsWith(lower, ".customdestinations-ms")) {
+  if (lower.find("/customdestinations/") != std::string::npos && lower.ends_with(".customdestinations-ms")) {
     return "jumplist_custom";
   }
-  if (!EndsWith(lower, ".lnk")) return std::nullopt;
+  if (!lower.ends_with(".lnk")) return std::nullopt;
   if (lower.find("/start menu/programs/startup/") != std::string::npos) return "startup";
   if (lower.find("/microsoft/windows/recent/") != std::string::npos) return "recent";
   if (lower.find("/desktop/") != std::string::npos) return "desktop";
@@ -55,7 +45,7 @@ std::optional<std::string> SourceOf(const std::string& path) {
 
 // The profile a path is in: files/C/Users/<name>/..., or "" outside the profiles.
 std::string UserOf(const std::string& path) {
-  const std::string lower = Lower(path);
+  const std::string lower = AsciiLower(path);
   const auto users = lower.find("/users/");
   if (users == std::string::npos) return "";
   const auto start = users + 7;
@@ -102,7 +92,7 @@ void ReadAutomaticDestinations(ShortcutTable* table, std::string* rows, const st
   }
   std::vector<analysis::v1::Anomaly> anomalies(file->anomalies().begin(), file->anomalies().end());
   for (const auto& entry : file->entries()) {
-    if (entry.type != ole::EntryType::kStream || Lower(entry.name) == "destlist") continue;
+    if (entry.type != ole::EntryType::kStream || AsciiLower(entry.name) == "destlist") continue;
     auto stream = file->ReadEntry(entry, &anomalies);
     if (!stream) {
       table->problems.push_back(path + "#" + entry.name + ": " + stream.error().message());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <regex>
 
+#include "kensa/core/bytes.h"
 #include "kensa/core/file.h"
 #include "kensa/report/v1/report.pb.h"
 #include "kensa/strings/string_extractor.h"
@@ -28,18 +29,12 @@ const std::set<std::string>& TextArtifacts() {
   return artifacts;
 }
 
-std::string Lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c); });
-  return text;
-}
-
 bool IsHex(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 void AddValue(std::string value, IocList* iocs) {
-  value = Lower(value);
+  value = AsciiLower(value);
   while (!value.empty() && (value.back() == '.' || value.back() == ' ' || value.back() == '\r')) value.pop_back();
   if (value.empty()) return;
   static const std::regex kIpv4(R"(^(\d{1,3}\.){3}\d{1,3}$)");
@@ -182,7 +177,7 @@ std::vector<forensics::v1::Finding> SweepIocs(const collection::Collection& coll
         }
       }
       if (!text_artifact || (iocs.ips.empty() && iocs.domains.empty())) continue;
-      const std::string lower = Lower(line);
+      const std::string lower = AsciiLower(line);
       for (const auto& ip : iocs.ips) {
         if (ContainsToken(lower, ip)) {
           report(ip, MakeFinding("ioc_known_bad_address", "A known-bad IP address appears in " + item.artifact(),
