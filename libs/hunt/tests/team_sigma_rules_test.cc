@@ -55,7 +55,8 @@ constexpr Evidence kEvidence[] = {
     // process_access
     {"kensa_lsass_memory_read.yml", "Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx"},
     {"kensa_lsass_memory_read.yml", "Credential Access/sysmon_10_11_outlfank_dumpert_and_andrewspecial_memdump.evtx"},
-    {"kensa_remote_thread_into_system_process.yml", "Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx"},
+    // create_remote_thread
+    {"kensa_remote_thread_unusual_source.yml", "Defense Evasion/de_unmanagedpowershell_psinject_sysmon_7_8_10.evtx"},
     // process_creation
     {"kensa_accessibility_binary_hijack.yml", "Execution/sysmon_lolbin_bohops_vshadow_exec.evtx"},
     {"kensa_bits_notify_command.yml", "AutomatedTestingTools/PanacheSysmon_vs_AtomicRedTeam01.evtx"},
