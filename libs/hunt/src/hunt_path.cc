@@ -109,6 +109,7 @@ void FillFinding(const evtx::Event& event, const sigma::Rule& rule, const std::s
                  Finding* finding) {
   finding->set_rule_id(rule.id);
   finding->set_title(rule.title);
+  finding->set_title_ja(rule.title_ja);
   finding->set_level(rule.level);
   for (const std::string& tag : rule.tags) {
     finding->add_tags(tag);

@@ -200,6 +200,8 @@ TEST_CASE("Every team rule loads, is unique and names a level and an ATT&CK tech
     INFO(rule.origin);
     CHECK(ids.insert(rule.id).second);
     CHECK(titles.insert(rule.title).second);
+    // Reports in Japanese show the rule's Japanese title.
+    CHECK_FALSE(rule.title_ja.empty());
     CHECK(levels.count(rule.level) == 1);
     CHECK(rule.status == "experimental");
     CHECK(std::any_of(rule.tags.begin(), rule.tags.end(),
@@ -231,6 +233,7 @@ TEST_CASE("Every team rule fires on the attack log that documents its technique"
     for (const auto& finding : report->findings()) {
       if (finding.rule_id() != id) continue;
       CHECK(finding.attack_techniques_size() > 0);
+      CHECK(finding.title_ja() == rule->title_ja);
       break;
     }
     with_evidence.insert(evidence.rule_file);

@@ -184,6 +184,7 @@ Status ParseDocument(const YAML::Node& root, const LogsourceMap& logsources, Rul
   if (root["correlation"]) return UnimplementedError("correlation rule");
   if (root["filter"] && !root["detection"]) return UnimplementedError("filter rule");
   rule->title = ScalarOr(root, "title");
+  rule->title_ja = ScalarOr(root, "title_ja");
   rule->level = ScalarOr(root, "level");
   rule->status = ScalarOr(root, "status");
   if (const YAML::Node tags = root["tags"]; tags && tags.IsSequence()) {

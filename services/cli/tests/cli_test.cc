@@ -278,6 +278,10 @@ TEST_CASE("kensa hunt with no rule option hunts event logs with the team's own S
   CHECK(result.out.find("\"title\": \"Process opens LSASS with rights to read its memory\"") != std::string::npos);
   CHECK(result.out.find("\"T1003.001\"") != std::string::npos);
   CHECK(result.out.find("\"verdict\": \"HUNT_VERDICT_COMPROMISED\"") != std::string::npos);
+  // In Japanese, the finding has the rule's Japanese title.
+  const auto ja = RunKensa({"hunt", file, "--lang", "ja"});
+  CHECK(ja.code == kExitOk);
+  CHECK(ja.out.find("プロセスがメモリ読み取り権限で LSASS を開きました") != std::string::npos);
   // --sigma-rules adds a folder to the team's rules: both rule sets report the access.
   const auto both = RunKensa({"hunt", file, "--sigma-rules", kSigmaWindowsRules, "--format", "json"});
   CHECK(both.code == kExitOk);

@@ -23,6 +23,9 @@ struct Logsource {
 struct Rule {
   std::string id;     // UUID from the rule's `id`.
   std::string title;
+  // The title in Japanese, for reports in Japanese: a field of Kensa's own rules (Sigma allows
+  // fields of one's own); empty for other rules, whose reports show `title`.
+  std::string title_ja;
   std::string level;  // informational, low, medium, high, critical.
   std::string status;
   std::string origin;  // File the rule came from (or the origin passed to ParseRule).
