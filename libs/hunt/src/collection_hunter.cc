@@ -44,4 +44,12 @@ Result<forensics::v1::HuntReport> CollectionHunter::Hunt(ByteSpan archive, const
   return HuntCollection(collection, sigma_ ? &*sigma_ : nullptr, checks_, hunt_config_, sweeps);
 }
 
+Result<forensics::v1::HuntReport> CollectionHunter::Sweep(ByteSpan archive, const std::string& name,
+                                                          forensics::v1::HuntReport base, const IocList& iocs) const {
+  KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::OpenArchive(archive, name, config_.limits));
+  AddDerivedTables(&collection);  // the hunt named what could not be read
+  SweepKnownBad(collection, iocs, checks_, &base);
+  return base;
+}
+
 }  // namespace kensa::hunt

@@ -344,6 +344,36 @@ void SortFindings(HuntReport* report) {
   });
 }
 
+// Rule hits of swept findings, one per rule id (YARA findings carry the rule in the id).
+void AddSweptHits(const std::vector<Finding>& swept, std::vector<Hit>* hits) {
+  std::map<std::string, Hit> by_id;
+  for (const auto& finding : swept) {
+    Hit& hit = by_id[finding.rule_id()];
+    hit = {finding.rule_id(), finding.title(), finding.level(), hit.count + 1};
+  }
+  for (auto& [id, hit] : by_id) hits->push_back(std::move(hit));
+}
+
+// Sets the report's timeline: `events` and one event per finding above informational (whose
+// events a check put in the timeline already), oldest first, bounded.
+void SetTimeline(std::vector<forensics::v1::TimelineEvent> events,
+                 const google::protobuf::RepeatedPtrField<Finding>& findings, HuntReport* report) {
+  for (const auto& finding : findings) {
+    if (finding.level() == "informational") continue;
+    forensics::v1::TimelineEvent event;
+    event.set_time(finding.timestamp());
+    event.set_kind("finding");
+    event.set_description(finding.title() + (finding.evidence().empty() ? "" : ": " + finding.evidence()));
+    event.set_location(finding.location().empty() ? finding.source_file() : finding.location());
+    event.set_level(finding.level());
+    events.push_back(std::move(event));
+  }
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.time() < b.time(); });
+  if (events.size() > kMaxTimelineEvents) events.resize(kMaxTimelineEvents);
+  report->clear_timeline();
+  for (auto& event : events) *report->add_timeline() = std::move(event);
+}
+
 // Actions of the checks that fired, most urgent first (by the highest level that asks for
 // each); a compromise seen only in event logs asks for the same first steps.
 void Recommend(const HostCheckRules& checks, const std::vector<Hit>& hits, HuntReport* report) {
@@ -388,9 +418,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
   const auto start = std::chrono::steady_clock::now();
   // Tables derived from the collection's own files, for the host checks: autostart entries
   // and services read again from the registry hives, programs run from the Prefetch files.
-  std::vector<std::string> derive_problems = AddRegistryTables(&collection);
-  for (auto& problem : AddPrefetchTable(&collection)) derive_problems.push_back(std::move(problem));
-  for (auto& problem : AddShortcutTable(&collection)) derive_problems.push_back(std::move(problem));
+  std::vector<std::string> derive_problems = AddDerivedTables(&collection);
   HuntReport report;
   report.set_schema_version("1");
   report.set_generator(config.generator);
@@ -412,23 +440,14 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
 
   HostCheckResult host = RunHostChecks(collection, checks);
   std::vector<forensics::v1::Finding> swept;
-  if (sweeps.iocs != nullptr && !sweeps.iocs->empty()) swept = SweepIocs(collection, *sweeps.iocs);
-  if (sweeps.yara != nullptr) {
-    auto yara = SweepYara(collection, *sweeps.yara);
-    swept.insert(swept.end(), std::make_move_iterator(yara.begin()), std::make_move_iterator(yara.end()));
-  }
+  if (sweeps.yara != nullptr) swept = SweepYara(collection, *sweeps.yara);
 
   std::vector<Hit> hits = SigmaHits(counts);
   for (const auto& check : checks.checks) {
     auto it = host.counts.find(check.id);
     if (it != host.counts.end() && it->second >= check.threshold) hits.push_back({check.id, check.title, check.level, it->second});
   }
-  std::map<std::string, Hit> swept_hits;  // by rule id (and title: YARA rules share an id prefix)
-  for (const auto& finding : swept) {
-    Hit& hit = swept_hits[finding.rule_id()];
-    hit = {finding.rule_id(), finding.title(), finding.level(), hit.count + 1};
-  }
-  for (auto& [id, hit] : swept_hits) hits.push_back(std::move(hit));
+  AddSweptHits(swept, &hits);
 
   for (auto& finding : host.findings) *report.add_findings() = std::move(finding);
   for (auto& finding : swept) *report.add_findings() = std::move(finding);
@@ -437,21 +456,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
   Recommend(checks, hits, &report);
 
   // The timeline: every finding and every event a check asked for, oldest first.
-  std::vector<forensics::v1::TimelineEvent> timeline = std::move(host.timeline);
-  for (const auto& finding : report.findings()) {
-    if (finding.level() == "informational") continue;  // their events are in the timeline already
-    forensics::v1::TimelineEvent event;
-    event.set_time(finding.timestamp());
-    event.set_kind("finding");
-    event.set_description(finding.title() + (finding.evidence().empty() ? "" : ": " + finding.evidence()));
-    event.set_location(finding.location().empty() ? finding.source_file() : finding.location());
-    event.set_level(finding.level());
-    timeline.push_back(std::move(event));
-  }
-  std::stable_sort(timeline.begin(), timeline.end(),
-                   [](const auto& a, const auto& b) { return a.time() < b.time(); });
-  if (timeline.size() > kMaxTimelineEvents) timeline.resize(kMaxTimelineEvents);
-  for (auto& event : timeline) *report.add_timeline() = std::move(event);
+  SetTimeline(std::move(host.timeline), report.findings(), &report);
 
   auto* stats = report.mutable_stats();
   stats->set_files(files);
@@ -462,8 +467,43 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
   } else {
     stats->set_rules_loaded(checks.checks.size());
   }
+  if (sweeps.iocs != nullptr) SweepKnownBad(collection, *sweeps.iocs, checks, &report);
   stats->set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return report;
+}
+
+std::vector<std::string> AddDerivedTables(collection::Collection* collection) {
+  std::vector<std::string> problems = AddRegistryTables(collection);
+  for (auto& problem : AddPrefetchTable(collection)) problems.push_back(std::move(problem));
+  for (auto& problem : AddShortcutTable(collection)) problems.push_back(std::move(problem));
+  return problems;
+}
+
+void SweepKnownBad(const collection::Collection& collection, const IocList& iocs, const HostCheckRules& checks,
+                   HuntReport* report) {
+  report->mutable_stats()->set_indicators_swept(iocs.size());
+  if (iocs.empty()) return;
+  std::vector<forensics::v1::Finding> swept = SweepIocs(collection, iocs);
+  if (swept.empty()) return;
+  // The verdict, the rules that fired and the actions are decided again over everything; the
+  // hunt's own rule hits hold every match it counted, kept as a finding or not.
+  std::vector<Hit> hits;
+  for (const auto& rule_hit : report->rule_hits())
+    hits.push_back({rule_hit.rule_id(), rule_hit.title(), rule_hit.level(), rule_hit.count()});
+  AddSweptHits(swept, &hits);
+  report->clear_rule_hits();
+  report->clear_recommended_actions();
+  report->clear_recommended_actions_ja();
+  Conclude(hits, report);
+  Recommend(checks, hits, report);
+
+  std::vector<forensics::v1::TimelineEvent> timeline(report->timeline().begin(), report->timeline().end());
+  report->clear_timeline();
+  google::protobuf::RepeatedPtrField<Finding> added;
+  for (auto& finding : swept) *added.Add() = finding;
+  SetTimeline(std::move(timeline), added, report);
+  for (auto& finding : swept) *report->add_findings() = std::move(finding);
+  SortFindings(report);
 }
 
 Result<HuntReport> HuntPath(const std::string& path, const HuntConfig& config) {

@@ -176,7 +176,7 @@ TEST_CASE("A triaged sample's SHA-1 in Amcache is a known-bad program the host h
   REQUIRE(collection.has_value());
   CHECK(AddRegistryTables(&*collection).empty());
   IocList iocs;
-  iocs.hashes.insert(kMimikatzSha1);
+  iocs.hashes.emplace(kMimikatzSha1, "intel.txt:3");
   const auto findings = SweepIocs(*collection, iocs);
   REQUIRE(findings.size() == 1);
   CHECK(findings[0].rule_id() == "ioc_known_bad_hash_in_listing");
@@ -184,4 +184,5 @@ TEST_CASE("A triaged sample's SHA-1 in Amcache is a known-bad program the host h
   CHECK(findings[0].level() == "critical");
   CHECK(Contains(findings[0].location(), "derived/amcache.tsv:"));
   CHECK(Contains(findings[0].evidence(), "mimikatz.exe"));
+  CHECK(Contains(findings[0].evidence(), "[known bad: intel.txt:3]"));
 }

@@ -127,12 +127,13 @@ TEST_CASE("known-bad indicators and YARA rules are swept over a collection") {
                  "indicators": [{"type": "INDICATOR_TYPE_URL", "value": "https://cdn.evil.example/p"}], "futureField": 1})", out);
   std::fclose(out);
 
-  auto iocs = kensa::hunt::LoadIocs({iocs_file, report_file});
+  auto iocs = kensa::indicators::LoadIocFiles({iocs_file, report_file});
   REQUIRE(iocs.has_value());
-  CHECK(iocs->ips == std::set<std::string>{"198.51.100.7"});
-  CHECK(iocs->hashes.count(digest) == 1);
-  CHECK(iocs->hashes.count(std::string(64, 'a')) == 1);
-  CHECK(iocs->domains == std::set<std::string>{"cdn.evil.example", "unrelated.example.org"});
+  using Origins = std::map<std::string, std::string>;
+  CHECK(iocs->ips == Origins{{"198.51.100.7", iocs_file + ":2"}});
+  CHECK(iocs->hashes.at(digest) == iocs_file + ":3");
+  CHECK(iocs->hashes.at(std::string(64, 'a')) == report_file);
+  CHECK(iocs->domains == Origins{{"cdn.evil.example", report_file}, {"unrelated.example.org", iocs_file + ":4"}});
 
   auto rules = kensa::yara_scan::RuleSet::CompileSource(
       "rule kensa_test_elf_in_temp { meta: severity = \"high\" description = \"an ELF file\" "
@@ -162,6 +163,8 @@ TEST_CASE("known-bad indicators and YARA rules are swept over a collection") {
   std::set<std::string> where;
   for (auto [it, end] = by_rule.equal_range("ioc_known_bad_address"); it != end; ++it) where.insert(it->second->source_file());
   CHECK(where == std::set<std::string>{"/etc/crontab", "/home/alice/.bash_history"});
+  CHECK(by_rule.find("ioc_known_bad_address")->second->evidence().ends_with(" [known bad: " + iocs_file + ":2]"));
+  CHECK(report->stats().indicators_swept() == 5);
   CHECK(by_rule.count("ioc_known_bad_domain") == 0);  // neither domain is on the host
   REQUIRE(by_rule.count("yara:kensa_test_elf_in_temp") == 1);
   CHECK(by_rule.find("yara:kensa_test_elf_in_temp")->second->level() == "high");

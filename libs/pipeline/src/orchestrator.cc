@@ -7,6 +7,7 @@
 
 #include "kensa/core/bytes.h"
 #include "kensa/core/time.h"
+#include "kensa/pipeline/stages.h"
 #include "kensa/report/v1/report.pb.h"
 #include "kensa/scoring/scoring_model.h"
 
@@ -152,6 +153,7 @@ Result<Admission> Orchestrator::AdmitRoot(const RootRequest& request, ByteSpan d
         KENSA_RETURN_IF_ERROR(store_.AddTreeNode(submission.id(), submission.id()));
         KENSA_RETURN_IF_ERROR(StatusOf(store_.MarkTreeNodeDone(submission.id(), submission.id())));
         KENSA_RETURN_IF_ERROR(store_.PutReport(submission.id(), report.SerializeAsString()));
+        KENSA_RETURN_IF_ERROR(IndexKnownBadIndicators(store_, report));
         KENSA_RETURN_IF_ERROR(store_.IndexRootSubmission(request.tenant, submission.id(), sha256, NowMillis()));
         KENSA_RETURN_IF_ERROR(SetState(submission, sample::v1::SUBMISSION_STATE_DONE));
         pipeline::v1::SubmissionEvent ready;

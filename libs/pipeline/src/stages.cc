@@ -253,6 +253,7 @@ Status ReportStage::Run(const pipeline::v1::Task& task) {
   report::v1::Report report = AssembleTreeReport(root, std::move(*root_result), std::move(root_sandbox),
                                                  std::move(children), model_, "en");
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutReport(root.id(), report.SerializeAsString()));
+  KENSA_RETURN_IF_ERROR(IndexKnownBadIndicators(orchestrator_.store(), report));
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutFinished(root.sample().hashes().sha256(),
                                                           orchestrator_.config_version(), root.id()));
   KENSA_RETURN_IF_ERROR(orchestrator_.SetState(root, sample::v1::SUBMISSION_STATE_DONE));
@@ -307,6 +308,27 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
     KENSA_RETURN_IF_ERROR(orchestrator_.store().PutResult(sha256, kForensicStage, orchestrator_.config_version(),
                                                           report.SerializeAsString()));
   }
+  // The tenant's known-bad indicators, swept on every run: a report stored by content must
+  // not carry one tenant's indicators to another, and they grow with every malicious report.
+  if (sweep_) {
+    KENSA_ASSIGN_OR_RETURN(const auto known, orchestrator_.store().GetTenantIndicators(collection.tenant()));
+    indicators::IocList iocs;
+    for (const auto& [value, origin] : known) indicators::AddIoc(value, origin, &iocs);
+    if (!iocs.empty()) {
+      KENSA_ASSIGN_OR_RETURN(const Bytes archive,
+                             orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
+      auto swept = sweep_(archive, collection, report, iocs);
+      if (swept) {
+        report = std::move(*swept);
+      } else if (swept.error().code() == StatusCode::kUnavailable) {
+        return swept.error();
+      } else {
+        // The hunt stands; the reader is told which sweep is missing and why.
+        report.mutable_collection()->add_problems("not swept for the tenant's " + std::to_string(iocs.size()) +
+                                                  " known-bad indicators: " + swept.error().message());
+      }
+    }
+  }
   if (report.has_collection()) {
     // The archive's path inside the worker means nothing to the reader; the uploaded name does.
     report.mutable_collection()->set_path(collection.sample().file_name());
@@ -314,6 +336,18 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
   KENSA_RETURN_IF_ERROR(orchestrator_.store().PutReport(collection.id(), report.SerializeAsString()));
   KENSA_RETURN_IF_ERROR(StatusOf(orchestrator_.store().MarkTreeNodeDone(collection.id(), collection.id())));
   return orchestrator_.SetState(collection, sample::v1::SUBMISSION_STATE_DONE, HuntVerdictCode(report.verdict()));
+}
+
+Status IndexKnownBadIndicators(store::StateStore& store, const report::v1::Report& report) {
+  // A tree of thousands of extracted files names thousands of hashes; past this many the
+  // report is not a list of indicators a host can be swept for.
+  constexpr std::size_t kMaxIndicatorsPerReport = 5000;
+  if (!indicators::ReportMakesIocsKnownBad(report) || report.submission().tenant().empty()) return Status::Ok();
+  indicators::IocList iocs;
+  indicators::AddReportIocs(report, indicators::ReportOrigin(report), &iocs);
+  auto values = iocs.AllValues();
+  while (values.size() > kMaxIndicatorsPerReport) values.erase(std::prev(values.end()));
+  return store.AddTenantIndicators(report.submission().tenant(), values);
 }
 
 report::v1::Report AssembleTreeReport(const Submission& root, analysis::v1::StaticResult root_result,

@@ -1,8 +1,10 @@
 // The forensic stage over the memory bus and stores, with the real hunt: the Linux collector run
 // on a planted compromised host (tests/collectors/planted_host.py) is admitted as a collection,
-// hunted with the project's rules and reported compromised with the planted findings.
+// hunted with the project's rules and reported compromised with the planted findings, and swept
+// for the known-bad indicators of its own tenant's triage reports.
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -26,6 +28,16 @@ kensa::Bytes ReadAll(const std::string& path) {
   return kensa::Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+std::string RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[512];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  REQUIRE(::pclose(pipe) == 0);
+  return output;
+}
+
 // The planted host's archive, collected once for all tests of this file.
 const kensa::Bytes& PlantedHostArchive() {
   static const kensa::Bytes archive = [] {
@@ -34,12 +46,7 @@ const kensa::Bytes& PlantedHostArchive() {
             .string();
     fs::remove_all(dir);
     fs::create_directories(dir);
-    std::string output;
-    FILE* pipe = ::popen(("python3 tests/collectors/planted_host.py " + dir).c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    char buffer[512];
-    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
-    REQUIRE(::pclose(pipe) == 0);
+    std::string output = RunCommand("python3 tests/collectors/planted_host.py " + dir);
     while (!output.empty() && output.back() == '\n') output.pop_back();
     kensa::Bytes bytes = ReadAll(output);
     fs::remove_all(dir);
@@ -64,11 +71,21 @@ struct Harness {
   kensa::bus::MemoryBus bus;
   kp::Orchestrator orchestrator{store, blobs, bus, "test-config"};
   std::atomic<int> hunts{0};
-  kp::ForensicStage stage{orchestrator, [this](kensa::ByteSpan archive,
-                                               const kensa::sample::v1::Submission& collection) {
-                            ++hunts;
-                            return Hunter().Hunt(archive, collection.sample().file_name());
-                          }};
+  std::atomic<int> sweeps{0};
+  kp::ForensicStage stage{
+      orchestrator,
+      [this](kensa::ByteSpan archive, const kensa::sample::v1::Submission& collection) {
+        ++hunts;
+        return Hunter().Hunt(archive, collection.sample().file_name());
+      },
+      [this](kensa::ByteSpan archive, const kensa::sample::v1::Submission& collection,
+             kensa::forensics::v1::HuntReport base,
+             const kensa::indicators::IocList& iocs) -> kensa::Result<kensa::forensics::v1::HuntReport> {
+        ++sweeps;
+        if (sweep_crashes) return kensa::InternalError("analysis crashed: signal 11 (SIGSEGV)");
+        return Hunter().Sweep(archive, collection.sample().file_name(), std::move(base), iocs);
+      }};
+  bool sweep_crashes = false;
 
   kp::TaskOutcome RunNext() {
     auto delivery = *bus.NextTask(kp::kForensicStage, 0ms);
@@ -142,6 +159,98 @@ TEST_CASE("a planted host's collection is hunted as compromised with the planted
                                              "kensa.event.collection.running",
                                              "kensa.event.collection.done"});
   CHECK(harness.bus.Events().back().data.find("\"level\":\"compromised\"") != std::string::npos);
+}
+
+namespace {
+
+// A finished triage report of `tenant`: the planted payload (a copy of /bin/true) as its sample,
+// and the address the planted host fetched it from.
+kensa::report::v1::Report TriageReport(const std::string& tenant, const std::string& id,
+                                       kensa::report::v1::Level level) {
+  kensa::report::v1::Report report;
+  report.mutable_submission()->set_id(id);
+  report.mutable_submission()->set_tenant(tenant);
+  report.mutable_submission()->mutable_sample()->set_file_name("payload.elf");
+  std::string digest = RunCommand("sha256sum < /bin/true");
+  report.mutable_submission()->mutable_sample()->mutable_hashes()->set_sha256(digest.substr(0, 64));
+  auto* address = report.add_indicators();
+  address->set_type(kensa::analysis::v1::INDICATOR_TYPE_URL);
+  address->set_value("http://198.51.100.7/p");
+  report.mutable_verdict()->set_level(level);
+  return report;
+}
+
+std::multiset<std::string> IocRules(const kensa::forensics::v1::HuntReport& report) {
+  std::multiset<std::string> rules;
+  for (const auto& finding : report.findings()) {
+    if (finding.source() == "ioc") rules.insert(finding.rule_id());
+  }
+  return rules;
+}
+
+}  // namespace
+
+TEST_CASE("a collection is swept for its own tenant's known-bad indicators, on top of the hunt stored by content") {
+  Harness harness;
+  // csirt-a triaged the payload and found it malicious; csirt-b found something only suspicious.
+  REQUIRE(kp::IndexKnownBadIndicators(harness.store, TriageReport("csirt-a", "r-a", kensa::report::v1::LEVEL_MALICIOUS)).ok());
+  REQUIRE(kp::IndexKnownBadIndicators(harness.store, TriageReport("csirt-b", "r-b", kensa::report::v1::LEVEL_SUSPICIOUS)).ok());
+  REQUIRE(harness.store.GetTenantIndicators("csirt-b")->empty());
+
+  auto a = harness.orchestrator.AdmitCollection(Request("csirt-a", "victim01-a.tar.gz"), PlantedHostArchive());
+  auto b = harness.orchestrator.AdmitCollection(Request("csirt-b", "victim01-b.tar.gz"), PlantedHostArchive());
+  REQUIRE(a.has_value());
+  REQUIRE(b.has_value());
+  CHECK(harness.RunNext() == kp::TaskOutcome::kDone);
+  CHECK(harness.RunNext() == kp::TaskOutcome::kDone);
+  CHECK(harness.hunts == 1);   // the same archive is hunted once
+  CHECK(harness.sweeps == 1);  // and swept for the one tenant that has indicators
+
+  const auto ours = harness.Report(a->id());
+  // The payload on disk, its hash in two listings (recent executables, SUID files), and the
+  // address in the crontab and twice in alice's history.
+  CHECK(IocRules(ours) == std::multiset<std::string>{"ioc_known_bad_file", "ioc_known_bad_hash_in_listing",
+                                                     "ioc_known_bad_hash_in_listing", "ioc_known_bad_address",
+                                                     "ioc_known_bad_address", "ioc_known_bad_address"});
+  CHECK(ours.stats().indicators_swept() == 2);
+  for (const auto& finding : ours.findings()) {
+    if (finding.source() != "ioc") continue;
+    INFO(finding.evidence());
+    CHECK(finding.evidence().ends_with("[known bad: triage report r-a (payload.elf, malicious)]"));
+  }
+  bool in_hits = false;
+  for (const auto& hit : ours.rule_hits()) in_hits |= hit.rule_id() == "ioc_known_bad_file" && hit.count() == 1;
+  CHECK(in_hits);
+  CHECK(ours.rule_hits(0).level() == "critical");
+  bool in_timeline = false;
+  for (const auto& event : ours.timeline()) in_timeline |= event.description().rfind("A collected file is a known-bad file", 0) == 0;
+  CHECK(in_timeline);
+  CHECK(ours.collection().path() == "victim01-a.tar.gz");
+
+  // csirt-b's report and the hunt stored by content carry none of csirt-a's indicators.
+  const auto theirs = harness.Report(b->id());
+  CHECK(IocRules(theirs).empty());
+  CHECK(theirs.stats().indicators_swept() == 0);
+  CHECK(theirs.findings_size() + 6 == ours.findings_size());
+  kensa::forensics::v1::HuntReport stored;
+  REQUIRE(stored.ParseFromString(**harness.store.GetResult(a->sample().hashes().sha256(), kp::kForensicStage, "test-config")));
+  CHECK(IocRules(stored).empty());
+}
+
+TEST_CASE("a sweep that crashes keeps the hunt and says which sweep is missing") {
+  Harness harness;
+  harness.sweep_crashes = true;
+  REQUIRE(kp::IndexKnownBadIndicators(harness.store, TriageReport("csirt-a", "r-a", kensa::report::v1::LEVEL_CRITICAL)).ok());
+  auto admitted = harness.orchestrator.AdmitCollection(Request("csirt-a", "victim01.tar.gz"), PlantedHostArchive());
+  REQUIRE(admitted.has_value());
+  CHECK(harness.RunNext() == kp::TaskOutcome::kDone);
+  const auto report = harness.Report(admitted->id());
+  CHECK(report.verdict() == kensa::forensics::v1::HUNT_VERDICT_COMPROMISED);
+  CHECK(IocRules(report).empty());
+  const auto& problems = report.collection().problems();
+  CHECK(std::find(problems.begin(), problems.end(),
+                  "not swept for the tenant's 2 known-bad indicators: analysis crashed: signal 11 (SIGSEGV)") !=
+        problems.end());
 }
 
 TEST_CASE("a redelivered forensic task after a lost ack does not hunt again") {

@@ -29,7 +29,8 @@ kp::ChildFile Child(const std::string& name, const std::string& content) {
 }
 
 // A sample's "content" decides what the scripted analysis does: "zip:" has two members, "bad"
-// fails like a parser that cannot cope, "nest" contains itself one level deeper.
+// fails like a parser that cannot cope, "nest" contains itself one level deeper, and "known bad"
+// anywhere raises a critical signature.
 struct Harness {
   kensa::store::MemoryStateStore store;
   kensa::blob_store::MemoryBlobStore blobs;
@@ -67,6 +68,11 @@ struct Harness {
           signature->set_name(content.rfind("MZ", 0) == 0 ? "executable_payload" : "seen");
           signature->set_severity(content.rfind("MZ", 0) == 0 ? kensa::analysis::v1::SEVERITY_HIGH
                                                               : kensa::analysis::v1::SEVERITY_INFO);
+          if (content.find("known bad") != std::string::npos) {
+            auto* known = output.result.add_signatures();
+            known->set_name("known_malware");
+            known->set_severity(kensa::analysis::v1::SEVERITY_CRITICAL);
+          }
           return output;
         },
         sandbox ? kp::SandboxFilter([](const kensa::analysis::v1::StaticResult& result) {
@@ -218,6 +224,41 @@ TEST_CASE("the same content again reuses the finished report unless reanalysis i
   CHECK(h.Load(forced).state() == kensa::sample::v1::SUBMISSION_STATE_QUEUED);
   h.Drain();
   CHECK(h.analyses == 2);
+}
+
+TEST_CASE("a malicious tree's hashes become its tenant's known-bad indicators, a clean one's do not") {
+  Harness h;
+  const std::string clean = h.Admit("plain text");
+  const std::string bad = h.Admit("zip:known bad");
+  h.Drain();
+  REQUIRE(h.Report(clean).verdict().level() < kensa::report::v1::LEVEL_MALICIOUS);
+  const auto report = h.Report(bad);
+  REQUIRE(report.verdict().level() >= kensa::report::v1::LEVEL_MALICIOUS);
+  const std::string origin = "triage report " + bad + " (mail.zip, " +
+                             kensa::scoring::LevelCode(report.verdict().level()) + ")";
+  // The archive and its executable member; readme.txt failed, so the tree has no hash of it.
+  const std::string root_sha256 = h.Load(bad).sample().hashes().sha256();
+  std::map<std::string, std::string> expected = {{root_sha256, origin}};
+  for (const auto& child : report.children()) {
+    if (child.submission().sample().file_name() == "invoice.pdf.exe") {
+      expected[child.submission().sample().hashes().sha256()] = origin;
+    }
+  }
+  REQUIRE(expected.size() == 2);
+  auto known = h.store.GetTenantIndicators("csirt-a");
+  REQUIRE(known.has_value());
+  // Hashes only: the scripted analysis names no domain or address. SHA-1 too when stored.
+  for (const auto& [value, where] : expected) CHECK(known->at(value) == where);
+  for (const auto& [value, where] : *known) CHECK(where == origin);
+  CHECK(h.store.GetTenantIndicators("csirt-b")->empty());
+
+  // Another tenant submitting the same content gets its report copied, and the indicators in
+  // its own index, named after its own submission.
+  const std::string copy = h.Admit("zip:known bad", false, "csirt-b");
+  auto theirs = h.store.GetTenantIndicators("csirt-b");
+  REQUIRE(theirs.has_value());
+  CHECK(theirs->size() == known->size());
+  CHECK(theirs->at(root_sha256).find("triage report " + copy + " ") == 0);
 }
 
 TEST_CASE("a task redelivered after its worker died repeats nothing") {

@@ -41,7 +41,7 @@ constexpr std::array<std::string_view, 5> kLevels = {"critical", "high", "medium
 // Every label in both languages, in one place.
 struct Words {
   std::string_view title, generated_at, generator, verdict, reason, host, os, case_id, collected,
-      collector, archive, hunted, hunted_format, actions, no_actions, findings, no_findings, time,
+      collector, archive, hunted, hunted_format, swept_format, actions, no_actions, findings, no_findings, time,
       finding, attack, evidence, where, timeline, no_timeline, event, rules, rule, level, count,
       integrity, integrity_ok, mismatch, problem, not_collected, inputs, damaged, more, none,
       footer, level_names[5], verdict_names[4], verdict_notes[4];
@@ -61,6 +61,7 @@ constexpr Words kEnglish{
     "Archive",
     "Hunted",
     "{files} files, {events} events, {rules} rules",
+    ", swept for {iocs} known-bad indicators",
     "Recommended actions",
     "No action is called for by the findings.",
     "Findings",
@@ -107,6 +108,7 @@ constexpr Words kJapanese{
     "アーカイブ",
     "調査範囲",
     "{files} ファイル、{events} イベント、{rules} ルール",
+    "、既知の不正な指標 {iocs} 件と照合",
     "推奨対応",
     "検出結果から求められる対応はありません。",
     "検出",
@@ -379,10 +381,13 @@ class HuntHtmlRenderer {
     }
     fact(w_.archive, collection.path(), true);
     const auto& stats = report_.stats();
-    fact(w_.hunted,
-         Replace(w_.hunted_format, {{"files", internal::GroupThousands(stats.files())},
-                                    {"events", internal::GroupThousands(stats.events())},
-                                    {"rules", internal::GroupThousands(stats.rules_loaded())}}));
+    std::string hunted = Replace(w_.hunted_format, {{"files", internal::GroupThousands(stats.files())},
+                                                    {"events", internal::GroupThousands(stats.events())},
+                                                    {"rules", internal::GroupThousands(stats.rules_loaded())}});
+    if (stats.indicators_swept() > 0) {
+      hunted += Replace(w_.swept_format, {{"iocs", internal::GroupThousands(stats.indicators_swept())}});
+    }
+    fact(w_.hunted, hunted);
     out_ += "</dl>\n</section>\n";
   }
 

@@ -56,6 +56,7 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report, Language lan
        << "hunted:  " << stats.files() << " file(s), " << stats.events() << " events, "
        << stats.rules_loaded() << " rules loaded (" << stats.rules_skipped() << " skipped), "
        << stats.seconds() << " s\n";
+  if (stats.indicators_swept() > 0) text << "swept:   " << stats.indicators_swept() << " known-bad indicators\n";
   for (const auto& input : report.inputs()) {
     if (!input.error().empty()) {
       text << "  error: " << N(input.path()) << ": " << N(input.error()) << "\n";

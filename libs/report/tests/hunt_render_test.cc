@@ -140,3 +140,17 @@ TEST_CASE(
       kensa::report::RenderHuntText(CompromisedHost(), kensa::report::Language::kJapanese);
   CHECK(ja.rfind("判定: 侵害あり", 0) == 0);
 }
+
+TEST_CASE("how many known-bad indicators the host was swept for is said, and nothing when none were") {
+  HuntReport report = CompromisedHost();
+  const auto english = kensa::report::Language::kEnglish;
+  CHECK(kensa::report::RenderHuntHtml(report, english).find("known-bad") == std::string::npos);
+  CHECK(kensa::report::RenderHuntText(report, english).find("swept:") == std::string::npos);
+  report.mutable_stats()->set_indicators_swept(1234);
+  CHECK(kensa::report::RenderHuntHtml(report, english).find(", swept for 1,234 known-bad indicators") !=
+        std::string::npos);
+  CHECK(kensa::report::RenderHuntHtml(report, kensa::report::Language::kJapanese)
+            .find("、既知の不正な指標 1,234 件と照合") != std::string::npos);
+  CHECK(kensa::report::RenderHuntText(report, english).find("\nswept:   1234 known-bad indicators\n") !=
+        std::string::npos);
+}

@@ -139,4 +139,18 @@ Result<std::optional<std::string>> MemoryStateStore::GetFinished(const std::stri
   return Find(finished_, sha256 + ":" + config_version);
 }
 
+Status MemoryStateStore::AddTenantIndicators(const std::string& tenant,
+                                             const std::map<std::string, std::string>& indicators) {
+  std::lock_guard lock(mutex_);
+  auto& known = tenant_indicators_[tenant];
+  for (const auto& [value, origin] : indicators) known[value] = origin;
+  return Status::Ok();
+}
+
+Result<std::map<std::string, std::string>> MemoryStateStore::GetTenantIndicators(const std::string& tenant) {
+  std::lock_guard lock(mutex_);
+  auto it = tenant_indicators_.find(tenant);
+  return it == tenant_indicators_.end() ? std::map<std::string, std::string>{} : it->second;
+}
+
 }  // namespace kensa::store

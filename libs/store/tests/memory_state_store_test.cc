@@ -40,3 +40,14 @@ TEST_CASE("results are keyed by content, stage and configuration version") {
   REQUIRE(store.PutFinished("aa", "cfg1", "root").ok());
   CHECK(**store.GetFinished("aa", "cfg1") == "root");
 }
+
+TEST_CASE("the memory store keeps each tenant's known-bad indicators apart; a value added again takes the new origin") {
+  kensa::store::MemoryStateStore store;
+  REQUIRE(store.AddTenantIndicators("csirt-a", {{"evil.example", "r1"}, {"198.51.100.7", "r1"}}).ok());
+  REQUIRE(store.AddTenantIndicators("csirt-a", {{"evil.example", "r2"}}).ok());
+  REQUIRE(store.AddTenantIndicators("csirt-b", {{"other.example", "r3"}}).ok());
+  using Indicators = std::map<std::string, std::string>;
+  CHECK(*store.GetTenantIndicators("csirt-a") == Indicators{{"198.51.100.7", "r1"}, {"evil.example", "r2"}});
+  CHECK(*store.GetTenantIndicators("csirt-b") == Indicators{{"other.example", "r3"}});
+  CHECK(store.GetTenantIndicators("csirt-c")->empty());
+}

@@ -553,4 +553,29 @@ Result<std::optional<std::string>> RedisStateStore::GetFinished(const std::strin
   return Get(Key({"finished", sha256, config_version}), "GetFinished");
 }
 
+Status RedisStateStore::AddTenantIndicators(const std::string& tenant,
+                                            const std::map<std::string, std::string>& indicators) {
+  KENSA_RETURN_IF_ERROR(CheckKeyPart("tenant", tenant));
+  if (indicators.empty()) return Status::Ok();
+  // One HSET: all of a report's indicators land together or not at all.
+  Command hset = {"HSET", Key({"tenant", tenant, "known_bad"})};
+  for (const auto& [value, origin] : indicators) {
+    hset.push_back(value);
+    hset.push_back(origin);
+  }
+  auto replies = client_->Run({hset}, "AddTenantIndicators");
+  return replies ? Status::Ok() : replies.error();
+}
+
+Result<std::map<std::string, std::string>> RedisStateStore::GetTenantIndicators(const std::string& tenant) {
+  KENSA_RETURN_IF_ERROR(CheckKeyPart("tenant", tenant));
+  KENSA_ASSIGN_OR_RETURN(auto replies,
+                         client_->Run({{"HGETALL", Key({"tenant", tenant, "known_bad"})}}, "GetTenantIndicators"));
+  KENSA_ASSIGN_OR_RETURN(auto pairs, AsStrings(replies[0]));
+  if (pairs.size() % 2 != 0) return InternalError("redis: HGETALL returned an odd number of strings");
+  std::map<std::string, std::string> indicators;
+  for (std::size_t i = 0; i < pairs.size(); i += 2) indicators.emplace(std::move(pairs[i]), std::move(pairs[i + 1]));
+  return indicators;
+}
+
 }  // namespace kensa::store_redis

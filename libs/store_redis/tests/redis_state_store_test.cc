@@ -134,6 +134,7 @@ TEST_CASE("Keys follow the documented layout under the prefix") {
   Value(store->MarkTreeNodeDone("s1", "s1"));
   Ok(store->PutReport("s1", "x"));
   Ok(store->PutFinished(kShaA, "v1", "s1"));
+  Ok(store->AddTenantIndicators("acme", {{"evil.example", "triage report s1 (x, malicious)"}}));
 
   redisContext* raw = redisConnect("127.0.0.1", redis.server.port());
   REQUIRE(raw != nullptr);
@@ -162,6 +163,7 @@ TEST_CASE("Keys follow the documented layout under the prefix") {
                      {"test:tree:s1:done", "set"},
                      {"test:report:s1", "string"},
                      {"test:finished:" + a + ":v1", "string"},
+                     {"test:tenant:acme:known_bad", "hash"},
                  });
 
   // Another prefix sees none of it.
@@ -217,6 +219,21 @@ TEST_CASE("SubmissionsOfSample lists a tenant's own submissions of that content 
   CHECK(Value(store->SubmissionsOfSample("b", kShaA)).empty());
   CHECK(Value(store->SubmissionsOfSample("b", kShaB)) == std::vector<std::string>{"b-1"});
   CHECK(Value(store->ListRootSubmissions("b", 0, 10)).ids == std::vector<std::string>{"b-1"});
+}
+
+TEST_CASE("A tenant's known-bad indicators are its own, and adding a value again replaces its origin") {
+  RedisFixture redis;
+  auto store = redis.Connect();
+  using Indicators = std::map<std::string, std::string>;
+  CHECK(Value(store->GetTenantIndicators("a")).empty());
+  Ok(store->AddTenantIndicators("a", {{"198.51.100.7", "triage report r1 (x.exe, malicious)"}, {kShaA, "triage report r1 (x.exe, malicious)"}}));
+  Ok(store->AddTenantIndicators("a", {{"198.51.100.7", "triage report r2 (y.doc, critical)"}}));
+  Ok(store->AddTenantIndicators("a", {}));
+  Ok(store->AddTenantIndicators("b", {{"evil.example", "triage report r3 (z.js, malicious)"}}));
+  CHECK(Value(store->GetTenantIndicators("a")) == Indicators{{"198.51.100.7", "triage report r2 (y.doc, critical)"},
+                                                             {kShaA, "triage report r1 (x.exe, malicious)"}});
+  CHECK(Value(store->GetTenantIndicators("b")) == Indicators{{"evil.example", "triage report r3 (z.js, malicious)"}});
+  CHECK(store->AddTenantIndicators("a:b", {{"x.example", "o"}}).code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("Tree progress completes only after the last node, counting each node once") {

@@ -15,6 +15,7 @@
 #include "kensa/core/file.h"
 #include "kensa/collection/collection.h"
 #include "kensa/hunt/hunt_path.h"
+#include "kensa/indicators/ioc_list.h"
 #include "kensa/yara_scan/yara_scanner.h"
 #include "kensa/pipeline/triage.h"
 #include "kensa/report/hunt_render.h"
@@ -456,7 +457,7 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
       err << "kensa: cannot load host checks: " << checks.error().message() << "\n";
       return kExitRules;
     }
-    auto iocs = hunt::LoadIocs(options->ioc_files);
+    auto iocs = indicators::LoadIocFiles(options->ioc_files);
     if (!iocs) {
       err << "kensa: cannot read indicators: " << iocs.error().message() << "\n";
       return kExitRules;

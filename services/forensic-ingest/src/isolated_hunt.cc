@@ -2,26 +2,39 @@
 
 namespace kensa::forensic_ingest {
 
-pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter,
-                                    IsolatedHuntOptions options) {
-  return [&hunter, options](
-             ByteSpan archive,
-             const sample::v1::Submission& collection) -> Result<forensics::v1::HuntReport> {
-    // TODO(#5): sweep for the tenant's known indicators (the domains, IPs and hashes of its
-    // earlier triage reports) once the store can list them without reading every report.
-    auto payload = isolation::RunIsolated(
-        [&]() -> Result<std::string> {
-          isolation::CrashIfMarked(archive, options.crash_marker);
-          KENSA_ASSIGN_OR_RETURN(auto report,
-                                 hunter.Hunt(archive, collection.sample().file_name()));
-          return report.SerializeAsString();
-        },
-        options.limits);
-    if (!payload) return payload.error();
-    forensics::v1::HuntReport report;
-    if (!report.ParseFromString(*payload))
-      return InternalError("the hunt child returned an unreadable report");
-    return report;
+namespace {
+
+// Runs `work` (which returns a HuntReport) in a forked child and parses what it hands back.
+template <typename Work>
+Result<forensics::v1::HuntReport> RunInChild(ByteSpan archive, const IsolatedHuntOptions& options, Work work) {
+  auto payload = isolation::RunIsolated(
+      [&]() -> Result<std::string> {
+        isolation::CrashIfMarked(archive, options.crash_marker);
+        KENSA_ASSIGN_OR_RETURN(auto report, work());
+        return report.SerializeAsString();
+      },
+      options.limits);
+  if (!payload) return payload.error();
+  forensics::v1::HuntReport report;
+  if (!report.ParseFromString(*payload)) return InternalError("the hunt child returned an unreadable report");
+  return report;
+}
+
+}  // namespace
+
+pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter, IsolatedHuntOptions options) {
+  return [&hunter, options](ByteSpan archive,
+                            const sample::v1::Submission& collection) -> Result<forensics::v1::HuntReport> {
+    return RunInChild(archive, options, [&] { return hunter.Hunt(archive, collection.sample().file_name()); });
+  };
+}
+
+pipeline::SweepFunction IsolatedSweep(const hunt::CollectionHunter& hunter, IsolatedHuntOptions options) {
+  return [&hunter, options](ByteSpan archive, const sample::v1::Submission& collection,
+                            forensics::v1::HuntReport base,
+                            const indicators::IocList& iocs) -> Result<forensics::v1::HuntReport> {
+    return RunInChild(archive, options,
+                      [&] { return hunter.Sweep(archive, collection.sample().file_name(), base, iocs); });
   };
 }
 

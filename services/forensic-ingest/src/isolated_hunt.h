@@ -1,5 +1,6 @@
 #pragma once
-// The hunt of one host collection in a forked child process (libs/isolation), as
+// The hunt of one host collection, and its sweep for the tenant's known-bad indicators, each in
+// a forked child process (libs/isolation), as
 // static-analysis does for samples: a parser that crashes, hangs or exhausts memory on a
 // hostile collection fails that collection with the reason, and the worker goes on serving.
 // The child hands back a serialized kensa.forensics.v1.HuntReport.
@@ -23,5 +24,10 @@ struct IsolatedHuntOptions {
 // `hunter` must outlive the returned function.
 pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter,
                                     IsolatedHuntOptions options);
+
+// The sweep for a tenant's known-bad indicators (CollectionHunter::Sweep), in a forked child
+// too: it opens the same hostile archive again.
+pipeline::SweepFunction IsolatedSweep(const hunt::CollectionHunter& hunter,
+                                      IsolatedHuntOptions options);
 
 }  // namespace kensa::forensic_ingest

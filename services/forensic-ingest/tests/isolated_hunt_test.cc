@@ -47,3 +47,17 @@ TEST_CASE("bytes that are not a collection archive fail with the reader's reason
   INFO(result.error().message());
   CHECK_FALSE(result.error().message().empty());
 }
+
+TEST_CASE("the sweep for a tenant's indicators runs in a child too: a crash fails it with the signal") {
+  kensa::forensic_ingest::IsolatedHuntOptions options;
+  options.crash_marker = "KENSA-CRASH-ME";
+  auto sweep = kensa::forensic_ingest::IsolatedSweep(Hunter(), options);
+  kensa::indicators::IocList iocs;
+  iocs.ips.emplace("198.51.100.7", "triage report r1 (x.exe, malicious)");
+  auto crashed = sweep(B("PK\x03\x04 KENSA-CRASH-ME"), Collection("crash.zip"), {}, iocs);
+  REQUIRE_FALSE(crashed.has_value());
+  CHECK(crashed.error().message().find("SIGSEGV") != std::string::npos);
+  auto not_archive = sweep(B("plain text"), Collection("notes.txt"), {}, iocs);
+  REQUIRE_FALSE(not_archive.has_value());
+  CHECK(not_archive.error().message().find("SIGSEGV") == std::string::npos);
+}

@@ -48,6 +48,12 @@ class CollectionHunter {
   Result<forensics::v1::HuntReport> Hunt(ByteSpan archive, const std::string& name,
                                          const IocList* iocs = nullptr) const;
 
+  // Sweeps the same archive for known-bad indicators on top of its hunt report `base`
+  // (SweepKnownBad): forensic-ingest keeps the hunt by content and sweeps each tenant's own
+  // indicators, which change with every malicious triage report, on every upload.
+  Result<forensics::v1::HuntReport> Sweep(ByteSpan archive, const std::string& name, forensics::v1::HuntReport base,
+                                          const IocList& iocs) const;
+
   std::size_t sigma_rule_count() const { return sigma_ ? sigma_->rules.size() : 0; }
   std::size_t host_check_count() const { return checks_.checks.size(); }
 

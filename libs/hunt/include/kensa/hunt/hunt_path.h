@@ -82,6 +82,19 @@ Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const 
                                                  const HostCheckRules& checks, const HuntConfig& config,
                                                  const CollectionSweeps& sweeps = {});
 
+// Adds the tables Kensa derives from a collection's own files (registry_tables.h,
+// prefetch_table.h, shortcut_table.h) under derived/; returns what could not be read. The hunt
+// calls it first; a later sweep of the same collection calls it again to see the same tables.
+std::vector<std::string> AddDerivedTables(collection::Collection* collection);
+
+// Sweeps a hunted collection for known-bad indicators (SweepIocs) and adds what it finds to
+// `report`: the findings, their rule hits, the timeline, and the verdict and recommended actions
+// decided again over everything. HuntCollection calls it when given IOCs; forensic-ingest calls
+// it on top of the hunt stored for the archive's content, with the uploading tenant's own
+// indicators, which change with every malicious triage report. Sets stats.indicators_swept.
+void SweepKnownBad(const collection::Collection& collection, const IocList& iocs, const HostCheckRules& checks,
+                   forensics::v1::HuntReport* report);
+
 // The same over a collection already opened (forensic-ingest opens the archive's bytes from
 // the blob store with collection::Collection::OpenArchive). The tables derived from its
 // registry hives and Prefetch files (registry_tables.h, prefetch_table.h) are added to it.

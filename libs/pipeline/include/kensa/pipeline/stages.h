@@ -13,6 +13,7 @@
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
 #include "kensa/forensics/v1/hunt.pb.h"
+#include "kensa/indicators/ioc_list.h"
 #include "kensa/pipeline/orchestrator.h"
 #include "kensa/pipeline/v1/task.pb.h"
 #include "kensa/report/v1/report.pb.h"
@@ -114,19 +115,37 @@ class ReportStage {
 using HuntFunction =
     std::function<Result<forensics::v1::HuntReport>(ByteSpan archive, const sample::v1::Submission& collection)>;
 
+// Sweeps one collection's archive for the tenant's known-bad indicators on top of its hunt
+// report `base`, and returns the report with what the sweep found (libs/hunt SweepKnownBad).
+// An error other than Unavailable (a crash, the time limit) keeps the hunt report and names the
+// missing sweep in collection.problems.
+using SweepFunction = std::function<Result<forensics::v1::HuntReport>(
+    ByteSpan archive, const sample::v1::Submission& collection, forensics::v1::HuntReport base,
+    const indicators::IocList& iocs)>;
+
 class ForensicStage {
  public:
-  ForensicStage(Orchestrator& orchestrator, HuntFunction hunt)
-      : orchestrator_(orchestrator), hunt_(std::move(hunt)) {}
+  // `sweep` may be empty: collections are then not swept for the tenant's indicators.
+  ForensicStage(Orchestrator& orchestrator, HuntFunction hunt, SweepFunction sweep = {})
+      : orchestrator_(orchestrator), hunt_(std::move(hunt)), sweep_(std::move(sweep)) {}
   // Hunts the task's collection (or reuses the stored hunt of the same archive under the same
-  // rules), stores the HuntReport as the collection's report, marks it done and publishes
+  // rules), sweeps it for the tenant's known-bad indicators (those of its malicious triage
+  // reports, which change with every report, so the sweep is never stored by content), stores
+  // the HuntReport as the collection's report, marks it done and publishes
   // kensa.event.collection.done with the verdict as the level.
   Status Run(const pipeline::v1::Task& task);
 
  private:
   Orchestrator& orchestrator_;
   HuntFunction hunt_;
+  SweepFunction sweep_;
 };
+
+// Adds a finished tree's hashes and network indicators (indicators::AddReportIocs) to its
+// tenant's known-bad indicators in the store, when its verdict is malicious or critical
+// (indicators::ReportMakesIocsKnownBad). Both the report stage and a deduplicated submission
+// call it, so that each tenant's index holds what its own reports named.
+Status IndexKnownBadIndicators(store::StateStore& store, const report::v1::Report& report);
 
 // "compromised", "suspicious", "no_evidence": the verdict's word in events and the REST API.
 std::string HuntVerdictCode(forensics::v1::HuntVerdict verdict);

@@ -84,6 +84,14 @@ class StateStore {
   virtual Result<std::optional<std::string>> GetFinished(const std::string& sha256,
                                                          const std::string& config_version) = 0;
 
+  // --- Known-bad indicators of a tenant: value (a hash, an IPv4 address or a domain) -> where
+  // it is known from (the triage report that named it). The pipeline adds the indicators of the
+  // tenant's malicious reports and sweeps the tenant's host collections for them. Adding a value
+  // again replaces its origin.
+  virtual Status AddTenantIndicators(const std::string& tenant,
+                                     const std::map<std::string, std::string>& indicators) = 0;
+  virtual Result<std::map<std::string, std::string>> GetTenantIndicators(const std::string& tenant) = 0;
+
   // Cheap round trip; readiness checks call it.
   virtual Status Ping() = 0;
 };
@@ -115,6 +123,9 @@ class MemoryStateStore final : public StateStore {
                      const std::string& root_id) override;
   Result<std::optional<std::string>> GetFinished(const std::string& sha256,
                                                  const std::string& config_version) override;
+  Status AddTenantIndicators(const std::string& tenant,
+                             const std::map<std::string, std::string>& indicators) override;
+  Result<std::map<std::string, std::string>> GetTenantIndicators(const std::string& tenant) override;
   Status Ping() override { return Status::Ok(); }
 
  private:
@@ -132,6 +143,7 @@ class MemoryStateStore final : public StateStore {
   std::map<std::string, Tree> trees_;
   std::map<std::string, std::string> reports_;
   std::map<std::string, std::string> finished_;
+  std::map<std::string, std::map<std::string, std::string>> tenant_indicators_;
 };
 
 }  // namespace kensa::store

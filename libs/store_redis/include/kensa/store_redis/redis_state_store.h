@@ -78,6 +78,9 @@ class RedisStateStore final : public store::StateStore {
                      const std::string& root_id) override;
   Result<std::optional<std::string>> GetFinished(const std::string& sha256,
                                                  const std::string& config_version) override;
+  Status AddTenantIndicators(const std::string& tenant,
+                             const std::map<std::string, std::string>& indicators) override;
+  Result<std::map<std::string, std::string>> GetTenantIndicators(const std::string& tenant) override;
   Status Ping() override;
 
   class Client;  // the connection pool and the retry loop (src/redis_state_store.cc)
