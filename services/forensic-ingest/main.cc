@@ -21,6 +21,11 @@ int main(int argc, char** argv) {
   hunt::CollectionHunterConfig hunter_config;
   hunter_config.rules_dir = config->rules_dir;
   hunter_config.extra_sigma_dirs = config->sigma_rules_dirs;
+  if (!config->collection_key_file.empty()) {
+    auto keys = collection::LoadPrivateKeys(config->collection_key_file);
+    if (!keys) return service_runtime::Fatal(kName, keys.error(), 2);
+    hunter_config.private_keys_pem = std::move(*keys);
+  }
   std::vector<std::string> warnings;
   auto hunter = hunt::CollectionHunter::Create(hunter_config, &warnings);
   if (!hunter) return service_runtime::Fatal(kName, hunter.error(), 8);

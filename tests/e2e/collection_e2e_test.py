@@ -68,6 +68,34 @@ def downloader_host(root):
     os.chmod(root + "/tmp/update.ps1", 0o755)
 
 
+def encrypted_velociraptor(work):
+    """Velociraptor offline collections in protected containers (X509 scheme for a fresh key,
+    Password scheme with "S3cret-IR"): (key file, X509 archive bytes, Password archive bytes)."""
+    source = os.path.dirname(os.path.dirname(HERE))
+    folder = os.path.join(work, "velociraptor")
+    os.makedirs(folder)
+    reg = os.path.join(folder, "software.reg")
+    with open(reg, "w", newline="") as handle:
+        handle.write("Windows Registry Editor Version 5.00\r\n\r\n"
+                     "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+                     "\"Updater\"=\"C:\\\\Users\\\\Public\\\\upd.exe -k\"\r\n\r\n")
+    hive = os.path.join(folder, "SOFTWARE")
+    subprocess.run([sys.executable, os.path.join(source, "tests/support/make_hive.py"), hive, reg,
+                    "--prefix", "HKEY_LOCAL_MACHINE\\SOFTWARE"], check=True, capture_output=True)
+    key = os.path.join(folder, "frontend.key")
+    subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
+    evtx = os.path.join(source, "..", "shared", "corpora", "evtx-attack-samples", "Credential Access",
+                        "sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx")
+    make = os.path.join(source, "libs/collection/tests/make_foreign_collections.py")
+    archives = []
+    for kind, secret in (("velociraptor-x509", key), ("velociraptor-password", "S3cret-IR")):
+        out = os.path.join(folder, kind + ".zip")
+        subprocess.run([sys.executable, make, kind, out, evtx, hive, secret], check=True, capture_output=True)
+        with open(out, "rb") as handle:
+            archives.append(handle.read())
+    return key, archives[0], archives[1]
+
+
 def heavy_host(root):
     """The planted host with a long auth.log, so that its hunt takes long enough to be killed."""
     plant_host(root)
@@ -86,8 +114,11 @@ class Collections(unittest.TestCase):
         clean_root = os.path.join(cls.work, "clean", "root")
         clean_host(clean_root)
         cls.clean = collect(clean_root, os.path.join(cls.work, "clean", "out"), "CASE-CLEAN")
-        # A short ack wait, so that the killed worker's task comes back within seconds.
-        cls.cluster = Cluster(env={"KENSA_ACK_WAIT_SECONDS": "8"}, base_port=BASE_PORT).start()
+        cls.velociraptor_key, cls.velociraptor_x509, cls.velociraptor_password = encrypted_velociraptor(cls.work)
+        # A short ack wait, so that the killed worker's task comes back within seconds; the
+        # private key that opens X509-scheme Velociraptor collections.
+        cls.cluster = Cluster(env={"KENSA_ACK_WAIT_SECONDS": "8", "KENSA_COLLECTION_KEY_FILE": cls.velociraptor_key},
+                              base_port=BASE_PORT).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -220,6 +251,35 @@ class Collections(unittest.TestCase):
         report = json.loads(body)
         self.assertEqual([f for f in report["findings"] if f["source"] == "ioc"], [])
         self.assertNotIn("indicatorsSwept", report["stats"])
+
+    def test_encrypted_velociraptor_collections_open_with_the_servers_key_or_the_uploads_password(self):
+        x509 = self.upload("Collection-WKSTN-07-x509.zip", self.velociraptor_x509)
+        self.assertEqual(self.wait_done(x509)["verdict"], "HUNT_VERDICT_COMPROMISED")
+        code, body, _ = self.report(x509)
+        self.assertEqual(code, 200, body)
+        report = json.loads(body)
+        self.assertEqual(report["collection"]["encryption"],
+                         "Velociraptor container, X509 scheme: password decrypted with the private key")
+        self.assertEqual(report["collection"]["manifest"]["host"]["hostname"], "WKSTN-07")
+        self.assertIn("windows_autorun_user_writable", {f["ruleId"] for f in report["findings"]})
+
+        status, body, _ = self.cluster.submit_collection(self.cluster.key_a, "Collection-WKSTN-07-pw.zip",
+                                                         self.velociraptor_password, fields=[("password", "S3cret-IR")])
+        self.assertEqual(status, 202, body)
+        opened = json.loads(body)["collection"]["id"]
+        self.assertEqual(self.wait_done(opened)["collection"]["state"], "SUBMISSION_STATE_DONE")
+        code, body, _ = self.report(opened)
+        self.assertEqual(json.loads(body)["collection"]["encryption"],
+                         "Velociraptor container, Password scheme: opened with a given password")
+        # The password is never shown back.
+        status, answer = self.cluster.get_json("/api/v1/collections/" + opened, self.cluster.key_a)
+        self.assertNotIn("S3cret-IR", json.dumps(answer))
+
+        locked = self.upload("Collection-WKSTN-07-pw.zip", self.velociraptor_password)
+        answer = self.wait_done(locked)
+        self.assertEqual(answer["collection"]["state"], "SUBMISSION_STATE_FAILED")
+        self.assertIn("encrypted Velociraptor collection (Password scheme): give its password",
+                      answer["collection"]["failureReason"])
 
     def test_bad_uploads_get_a_clear_4xx(self):
         c = self.cluster

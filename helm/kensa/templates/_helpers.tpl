@@ -88,6 +88,7 @@ One Kensa Deployment. Arguments (a dict):
   env         list of env entries (maps) of this component
   blobs       "" (no volume), "rw" or "ro"
   apiKeys     true to mount the API key Secret
+  secretFile  (dict "name" "secretName" "mountPath") of a Secret to mount read-only, or an empty dict
   autoscaled  true when KEDA owns the replica count (replicas is then left out)
   startupFailureThreshold  how many 5 s start-up probes may fail (rules loading)
   terminationGracePeriodSeconds
@@ -183,6 +184,11 @@ spec:
               mountPath: /etc/kensa/secrets
               readOnly: true
             {{- end }}
+            {{- with .secretFile }}
+            - name: {{ .name }}
+              mountPath: {{ .mountPath }}
+              readOnly: true
+            {{- end }}
             {{- if .blobs }}
             - name: blobs
               mountPath: {{ $root.Values.config.blobDir }}
@@ -200,6 +206,12 @@ spec:
         - name: api-keys
           secret:
             secretName: {{ include "kensa.apiKeysSecretName" $root }}
+            defaultMode: 0440
+        {{- end }}
+        {{- with .secretFile }}
+        - name: {{ .name }}
+          secret:
+            secretName: {{ .secretName }}
             defaultMode: 0440
         {{- end }}
         {{- if .blobs }}

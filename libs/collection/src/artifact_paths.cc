@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "foreign_layout.h"
+#include "kensa/core/bytes.h"
 
 namespace kensa::collection::foreign {
 namespace {
@@ -127,6 +128,8 @@ std::string UnescapeComponent(const std::string& component) {
 
 bool SafeComponent(const std::string& component) {
   if (component.empty() || component == "." || component == ".." || component.size() > 1024) return false;
+  // "%FF" unescapes to a byte that is not UTF-8; paths travel in protobuf strings.
+  if (!IsValidUtf8(component)) return false;
   return std::none_of(component.begin(), component.end(), [](char c) {
     return c == '/' || c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
   });

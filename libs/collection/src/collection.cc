@@ -8,6 +8,7 @@
 #include <set>
 
 #include "foreign_layout.h"
+#include "velociraptor_container.h"
 #include "kensa/archive/archive_reader.h"
 #include "kensa/core/file.h"
 #include "kensa/hashing/hashes.h"
@@ -65,9 +66,67 @@ std::vector<std::string> ShallowListing(const fs::path& dir) {
   return paths;
 }
 
+// The collection zip inside a Velociraptor protected container, and how it was opened.
+struct Unlocked {
+  Bytes data;
+  std::string how;
+};
+
+Result<Unlocked> UnlockProtectedContainer(ByteSpan data, const foreign::ProtectedContainer& container,
+                                          const std::string& name, const archive::ArchiveLimits& archive_limits,
+                                          const CollectionSecrets& secrets) {
+  const std::string scheme = container.scheme.empty() ? "Password" : container.scheme;
+  const std::string what = name + " is an encrypted Velociraptor collection (" + scheme + " scheme)";
+  std::vector<std::string> passwords;
+  std::string unwrapped;
+  if (!container.encrypted_pass.empty() && AsciiLower(scheme) == "x509") {
+    auto password = foreign::DecryptContainerPassword(container, secrets.private_keys_pem);
+    if (password) {
+      unwrapped = *password;
+      passwords.push_back(unwrapped);
+    } else if (secrets.passwords.empty()) {
+      return Status(password.error().code(), what + ": " + password.error().message());
+    }
+  }
+  passwords.insert(passwords.end(), secrets.passwords.begin(), secrets.passwords.end());
+  if (passwords.empty()) {
+    return FailedPreconditionError(
+        what + (AsciiLower(scheme) == "pgp"
+                    ? ": decrypt metadata.json's EncryptedPass with the PGP private key (gpg --decrypt) and give "
+                      "the password it holds"
+                    : ": give its password"));
+  }
+  KENSA_ASSIGN_OR_RETURN(auto opened, archive::ReadArchive(data, passwords, archive_limits));
+  for (auto& member : opened.members) {
+    if (member.name != "data.zip" || !member.extracted) continue;
+    return Unlocked{std::move(member.data),
+                    "Velociraptor container, " + scheme + " scheme: " +
+                        (!unwrapped.empty() && member.password_used == unwrapped ? "password decrypted with the private key"
+                                                                                 : "opened with a given password")};
+  }
+  for (const auto& finding : opened.findings) {
+    if (finding.code == "archive_member_too_large" || finding.code == "archive_total_size_limit" ||
+        finding.code == "archive_bomb_ratio" || finding.code == "archive_damaged") {
+      return FailedPreconditionError(what + ": its data.zip could not be read (" + finding.code + ": " + finding.detail + ")");
+    }
+  }
+  return FailedPreconditionError(what + ": none of the " + std::to_string(passwords.size()) +
+                                 " password(s) opens its data.zip");
+}
+
 }  // namespace
 
-Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits) {
+Result<std::vector<std::string>> LoadPrivateKeys(const std::string& path) {
+  // A key is a few kilobytes; a server.config.yaml some tens.
+  constexpr std::uint64_t kMaxKeyFileBytes = 1u << 20;
+  KENSA_ASSIGN_OR_RETURN(const Bytes bytes, ReadFileBounded(path, kMaxKeyFileBytes));
+  auto keys = foreign::PrivateKeyBlocks(std::string(bytes.begin(), bytes.end()));
+  if (keys.empty()) return InvalidArgumentError(path + " holds no PEM private key");
+  return keys;
+}
+
+Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits,
+                                           const CollectionSecrets& secrets) {
   if (data.size() > limits.max_archive_bytes) {
     return ResourceExhaustedError(name + " is larger than " + std::to_string(limits.max_archive_bytes) +
                                   " bytes; unpack it and hunt the folder");
@@ -81,6 +140,13 @@ Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& nam
   archive_limits.max_ratio = 1000.0;
   archive_limits.max_duration = std::chrono::minutes(10);
   KENSA_ASSIGN_OR_RETURN(auto listing, archive::ReadArchive(data, {}, archive_limits));
+  if (auto container = foreign::DetectProtectedContainer(listing)) {
+    KENSA_ASSIGN_OR_RETURN(Unlocked unlocked, UnlockProtectedContainer(data, *container, name, archive_limits, secrets));
+    // The collection inside is a plain Velociraptor zip; a container nested in it is not opened.
+    KENSA_ASSIGN_OR_RETURN(Collection collection, OpenArchive(unlocked.data, name, limits));
+    collection.info_.set_encryption(unlocked.how);
+    return collection;
+  }
 
   Collection collection;
   collection.info_.set_path(name);
@@ -125,13 +191,14 @@ Result<Collection> Collection::OpenArchive(ByteSpan data, const std::string& nam
   return collection;
 }
 
-Result<Collection> Collection::Open(const std::string& path, const CollectionLimits& limits) {
+Result<Collection> Collection::Open(const std::string& path, const CollectionLimits& limits,
+                                    const CollectionSecrets& secrets) {
   std::error_code error;
   const auto status = fs::status(path, error);
   if (error || !fs::exists(status)) return NotFoundError("no such file or folder: " + path);
   if (!fs::is_directory(status)) {
     KENSA_ASSIGN_OR_RETURN(const Bytes data, ReadFileBounded(path, limits.max_archive_bytes));
-    return OpenArchive(data, path, limits);
+    return OpenArchive(data, path, limits, secrets);
   }
   fs::path top = path;
   if (!fs::exists(top / kManifest, error) && !HasLayout(ShallowListing(top))) {
@@ -179,8 +246,13 @@ bool Collection::LooksLikeCollection(const std::string& path) {
   // EVTX files are not archives; anything else is tried as one.
   auto head = ReadFileBounded(path, 8);
   if (head && head->size() >= 7 && std::equal(head->begin(), head->begin() + 7, "ElfFile")) return false;
-  auto collection = Open(path);
-  return collection.has_value();
+  if (Open(path).has_value()) return true;
+  // An encrypted Velociraptor container is a collection even when nothing here opens it: the
+  // hunt then says which secret to give.
+  auto data = ReadFileBounded(path, CollectionLimits{}.max_archive_bytes);
+  if (!data) return false;
+  auto listing = archive::ReadArchive(*data, {});
+  return listing.has_value() && foreign::DetectProtectedContainer(*listing).has_value();
 }
 
 Status Collection::Load(const CollectionLimits& limits) {

@@ -83,7 +83,7 @@ void PlaceUnixFile(const std::string& path, ByteSpan head, MappedItem* item);
 // it is (Windows leaves a trailing "%" on names that ended in "."); check with SafeComponent.
 std::string UnescapeComponent(const std::string& component);
 // True when `component` is safe as one path component after unescaping: not empty, not "."
-// or "..", no "/", "\", NUL or other control character.
+// or "..", no "/", "\", NUL or other control character, and valid UTF-8.
 bool SafeComponent(const std::string& component);
 std::string Lower(std::string text);
 // Splits on `separator`, keeping empty fields.

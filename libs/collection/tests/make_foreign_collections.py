@@ -3,23 +3,31 @@
 
     make_foreign_collections.py velociraptor OUT.zip EVTX HIVE
     make_foreign_collections.py velociraptor-bomb OUT.zip EVTX
+    make_foreign_collections.py velociraptor-x509 OUT.zip EVTX HIVE PRIVATE_KEY.pem
+    make_foreign_collections.py velociraptor-password OUT.zip EVTX HIVE PASSWORD
     make_foreign_collections.py kape OUTDIR SOFTWARE_HIVE NTUSER_HIVE
     make_foreign_collections.py kape-zip OUT.zip SOFTWARE_HIVE
     make_foreign_collections.py uac OUT.tar.gz
 
-The layouts follow the tools' source (Velocidex/velociraptor reporting/container.go and
-utils/sanitize.go; KAPE's copy log columns; tclahr/uac 3.3 as run on Linux): file names,
+The layouts follow the tools' source (Velocidex/velociraptor reporting/container.go,
+utils/sanitize.go, crypto/utils/utils.go and Server.Utils.CreateCollector's encryption schemes:
+an outer zip with metadata.json and data.zip in WinZip AES-256, written here by 7z, the random
+password wrapped with RSA-OAEP/SHA-512 by openssl, as Go's rsa.EncryptOAEP(sha512) does; KAPE's copy log columns; tclahr/uac 3.3 as run on Linux): file names,
 escaping, metadata files and their fields. The artifacts inside are the real files given on
 the command line (an EVTX from ../shared/corpora, hives written by tests/support/make_hive.py);
 the small text files (logs, listings) are written here.
 """
 
+import base64
 import hashlib
 import io
 import json
 import os
+import secrets
+import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 
 
@@ -71,6 +79,7 @@ def velociraptor(out, evtx, hive, bomb=False):
             z.writestr("uploads/auto/C%3A/Windows/%2E%2E/%2E%2E/evil.txt", b"dot-dot\n")
             z.writestr("uploads/auto/C%3A/Users/a%2Fb.txt", b"slash\n")
             z.writestr("uploads/auto/C%3A/Users/nul%00.txt", b"nul\n")
+            z.writestr("uploads/auto/C%3A/Users/latin1-caf%E9.txt", b"a byte that is not UTF-8\n")
             z.writestr("uploads/auto/C%3A/Users/odd%ZZ%.txt", b"odd escape\n")
             z.writestr("../../escape.txt", b"traversal\n")
     if bomb:
@@ -80,6 +89,34 @@ def velociraptor(out, evtx, hive, bomb=False):
                 chunk = bytes(1 << 20)
                 for _ in range(256):
                     member.write(chunk)
+
+
+def velociraptor_protected(out, evtx, hive, private_key=None, password=None):
+    """The collector's protected container: X509 scheme when given the private key of the
+    certificate (the password is random and travels wrapped in metadata.json), Password scheme
+    (no metadata.json) when given the password."""
+    with tempfile.TemporaryDirectory() as work:
+        data = os.path.join(work, "data.zip")
+        velociraptor(data, evtx, hive)
+        if private_key:
+            # CreateCollector: 25 random bytes as hex; pk_encrypt wraps them for the certificate.
+            password = secrets.token_hex(25)
+            public = os.path.join(work, "public.pem")
+            subprocess.run(["openssl", "pkey", "-in", private_key, "-pubout", "-out", public], check=True)
+            wrapped = subprocess.run(["openssl", "pkeyutl", "-encrypt", "-pubin", "-inkey", public,
+                                      "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha512",
+                                      "-pkeyopt", "rsa_mgf1_md:sha512"],
+                                     input=password.encode(), capture_output=True, check=True).stdout
+            with open(public) as handle:
+                public_pem = handle.read()
+            metadata = os.path.join(work, "metadata.json")
+            with open(metadata, "w") as handle:
+                json.dump([{"EncryptedPass": base64.b64encode(wrapped).decode(), "Scheme": "X509",
+                            "PublicKey": public_pem}], handle, indent=1)
+            subprocess.run(["7z", "a", "-tzip", "-mm=Copy", out, metadata], check=True, capture_output=True)
+        # data.zip is stored (Method: zip.Store) and encrypted with WinZip AES-256.
+        subprocess.run(["7z", "a", "-tzip", "-mm=Copy", "-mem=AES256", "-p" + password, out, data],
+                       check=True, capture_output=True)
 
 
 def kape_files(software, ntuser):
@@ -165,6 +202,10 @@ def main():
     args = sys.argv[3:]
     if kind == "velociraptor":
         velociraptor(out, args[0], args[1])
+    elif kind == "velociraptor-x509":
+        velociraptor_protected(out, args[0], args[1], private_key=args[2])
+    elif kind == "velociraptor-password":
+        velociraptor_protected(out, args[0], args[1], password=args[2])
     elif kind == "velociraptor-bomb":
         velociraptor(out, args[0], None, bomb=True)
     elif kind == "kape":

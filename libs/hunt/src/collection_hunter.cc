@@ -34,19 +34,26 @@ Result<std::unique_ptr<CollectionHunter>> CollectionHunter::Create(
   return hunter;
 }
 
+Result<collection::Collection> CollectionHunter::Open(ByteSpan archive, const std::string& name,
+                                                     const std::vector<std::string>& passwords) const {
+  collection::CollectionSecrets secrets;
+  secrets.passwords = passwords;
+  secrets.private_keys_pem = config_.private_keys_pem;
+  return collection::Collection::OpenArchive(archive, name, config_.limits, secrets);
+}
+
 Result<forensics::v1::HuntReport> CollectionHunter::Hunt(ByteSpan archive, const std::string& name,
-                                                         const IocList* iocs) const {
-  KENSA_ASSIGN_OR_RETURN(auto collection,
-                         collection::Collection::OpenArchive(archive, name, config_.limits));
+                                                         const std::vector<std::string>& passwords) const {
+  KENSA_ASSIGN_OR_RETURN(auto collection, Open(archive, name, passwords));
   CollectionSweeps sweeps;
-  sweeps.iocs = iocs;
   sweeps.yara = yara_.get();
   return HuntCollection(collection, sigma_ ? &*sigma_ : nullptr, checks_, hunt_config_, sweeps);
 }
 
 Result<forensics::v1::HuntReport> CollectionHunter::Sweep(ByteSpan archive, const std::string& name,
+                                                          const std::vector<std::string>& passwords,
                                                           forensics::v1::HuntReport base, const IocList& iocs) const {
-  KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::OpenArchive(archive, name, config_.limits));
+  KENSA_ASSIGN_OR_RETURN(auto collection, Open(archive, name, passwords));
   AddDerivedTables(&collection);  // the hunt named what could not be read
   SweepKnownBad(collection, iocs, checks_, &base);
   return base;

@@ -182,12 +182,13 @@ struct Hit {
   std::string title;
   std::string level;
   std::uint64_t count = 0;
+  std::string title_ja;  // empty when the rule has none
 };
 
 std::vector<Hit> SigmaHits(const std::unordered_map<const sigma::Rule*, RuleCount>& counts) {
   std::vector<Hit> hits;
   hits.reserve(counts.size());
-  for (const auto& [rule, count] : counts) hits.push_back({rule->id, rule->title, rule->level, count.count});
+  for (const auto& [rule, count] : counts) hits.push_back({rule->id, rule->title, rule->level, count.count, rule->title_ja});
   return hits;
 }
 
@@ -205,6 +206,7 @@ void Conclude(std::vector<Hit> hits, HuntReport* report) {
     forensics::v1::RuleHit* rule_hit = report->add_rule_hits();
     rule_hit->set_rule_id(hit.id);
     rule_hit->set_title(hit.title);
+    rule_hit->set_title_ja(hit.title_ja);
     rule_hit->set_level(hit.level);
     rule_hit->set_count(hit.count);
     matches_by_rank[LevelRank(hit.level)] += hit.count;
@@ -349,7 +351,7 @@ void AddSweptHits(const std::vector<Finding>& swept, std::vector<Hit>* hits) {
   std::map<std::string, Hit> by_id;
   for (const auto& finding : swept) {
     Hit& hit = by_id[finding.rule_id()];
-    hit = {finding.rule_id(), finding.title(), finding.level(), hit.count + 1};
+    hit = {finding.rule_id(), finding.title(), finding.level(), hit.count + 1, finding.title_ja()};
   }
   for (auto& [id, hit] : by_id) hits->push_back(std::move(hit));
 }
@@ -408,7 +410,7 @@ void Recommend(const HostCheckRules& checks, const std::vector<Hit>& hits, HuntR
 Result<HuntReport> HuntCollection(const std::string& path, const HuntRules* sigma_rules,
                                   const HostCheckRules& checks, const HuntConfig& config,
                                   const CollectionSweeps& sweeps) {
-  KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path));
+  KENSA_ASSIGN_OR_RETURN(auto collection, collection::Collection::Open(path, {}, config.collection_secrets));
   return HuntCollection(collection, sigma_rules, checks, config, sweeps);
 }
 
@@ -445,7 +447,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
   std::vector<Hit> hits = SigmaHits(counts);
   for (const auto& check : checks.checks) {
     auto it = host.counts.find(check.id);
-    if (it != host.counts.end() && it->second >= check.threshold) hits.push_back({check.id, check.title, check.level, it->second});
+    if (it != host.counts.end() && it->second >= check.threshold) hits.push_back({check.id, check.title, check.level, it->second, check.title_ja});
   }
   AddSweptHits(swept, &hits);
 
@@ -489,7 +491,7 @@ void SweepKnownBad(const collection::Collection& collection, const IocList& iocs
   // hunt's own rule hits hold every match it counted, kept as a finding or not.
   std::vector<Hit> hits;
   for (const auto& rule_hit : report->rule_hits())
-    hits.push_back({rule_hit.rule_id(), rule_hit.title(), rule_hit.level(), rule_hit.count()});
+    hits.push_back({rule_hit.rule_id(), rule_hit.title(), rule_hit.level(), rule_hit.count(), rule_hit.title_ja()});
   AddSweptHits(swept, &hits);
   report->clear_rule_hits();
   report->clear_recommended_actions();

@@ -226,10 +226,12 @@ TEST_CASE("Every team rule fires on the attack log that documents its technique"
     auto report = HuntPath(std::string(kSamples) + evidence.log, rules, TeamConfig());
     REQUIRE(report.has_value());
     const auto& hits = report->rule_hits();
-    CHECK(std::any_of(hits.begin(), hits.end(), [&](const auto& hit) { return hit.rule_id() == id; }));
-    // The finding carries the rule's technique, so that the report can name it.
     const sigma::Rule* rule = rules.rules.FindById(id);
     REQUIRE(rule != nullptr);
+    // The rule that fired carries its Japanese title too, for the Japanese report's rule list.
+    CHECK(std::any_of(hits.begin(), hits.end(),
+                      [&](const auto& hit) { return hit.rule_id() == id && hit.title_ja() == rule->title_ja; }));
+    // The finding carries the rule's technique, so that the report can name it.
     for (const auto& finding : report->findings()) {
       if (finding.rule_id() != id) continue;
       CHECK(finding.attack_techniques_size() > 0);

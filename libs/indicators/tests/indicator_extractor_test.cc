@@ -224,6 +224,9 @@ TEST_CASE("A Windows path ends at a switch or at the file name before other word
         Strings{"C:\\Windows\\notepad.exe", "C:\\Temp\\x.txt"});
   CHECK(Values("C:\\Program Files\\Common Files\\x.dll is loaded", kPath) ==
         Strings{"C:\\Program Files\\Common Files\\x.dll"});
+  // The closing quote of a quoted command line is not part of its last path.
+  CHECK(Values("-Value 'powershell -w hidden -f C:\\Users\\Public\\u.ps1'", kPath) ==
+        Strings{"C:\\Users\\Public\\u.ps1"});
 }
 
 TEST_CASE("Windows path noise is not a path") {

@@ -201,6 +201,7 @@ Result<Submission> Orchestrator::AdmitCollection(const CollectionRequest& reques
   collection.mutable_sample()->mutable_hashes()->set_sha256(sha256);
   collection.mutable_sample()->set_size(data.size());
   collection.mutable_sample()->set_file_name(request.file_name);
+  for (const auto& password : request.passwords) collection.add_passwords(password);
   collection.set_submitted_at(NowRfc3339());
   // Same order as a sample root: the tree, the record, then the task.
   KENSA_RETURN_IF_ERROR(store_.AddTreeNode(collection.id(), collection.id()));

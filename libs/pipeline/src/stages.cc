@@ -6,6 +6,7 @@
 
 #include "kensa/bus/bus.h"
 #include "kensa/core/time.h"
+#include "kensa/hashing/hashes.h"
 
 namespace kensa::pipeline {
 
@@ -296,17 +297,24 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
   const std::string sha256 = collection.sample().hashes().sha256();
 
   // The hunt is keyed by content like any stage result: a worker killed after storing it
-  // does not hunt again when the task comes back.
+  // does not hunt again when the task comes back. An upload with passwords (an encrypted
+  // collection) is keyed by them too: the same encrypted bytes uploaded without the password
+  // must not get the hunt of what only the password opens.
+  std::string result_version = orchestrator_.config_version();
+  if (collection.passwords_size() > 0) {
+    std::string joined;
+    for (const auto& password : collection.passwords()) joined += password + '\n';
+    result_version += ":passwords-" + hashing::Sha256Hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size()));
+  }
   forensics::v1::HuntReport report;
-  KENSA_ASSIGN_OR_RETURN(auto stored,
-                         orchestrator_.store().GetResult(sha256, kForensicStage, orchestrator_.config_version()));
+  KENSA_ASSIGN_OR_RETURN(auto stored, orchestrator_.store().GetResult(sha256, kForensicStage, result_version));
   const bool reused = stored && !task.reanalyze() && report.ParseFromString(*stored);
   if (!reused) {
     KENSA_ASSIGN_OR_RETURN(const Bytes archive,
                            orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
     KENSA_ASSIGN_OR_RETURN(report, hunt_(archive, collection));
-    KENSA_RETURN_IF_ERROR(orchestrator_.store().PutResult(sha256, kForensicStage, orchestrator_.config_version(),
-                                                          report.SerializeAsString()));
+    KENSA_RETURN_IF_ERROR(
+        orchestrator_.store().PutResult(sha256, kForensicStage, result_version, report.SerializeAsString()));
   }
   // The tenant's known-bad indicators, swept on every run: a report stored by content must
   // not carry one tenant's indicators to another, and they grow with every malicious report.

@@ -76,14 +76,16 @@ struct Harness {
       orchestrator,
       [this](kensa::ByteSpan archive, const kensa::sample::v1::Submission& collection) {
         ++hunts;
-        return Hunter().Hunt(archive, collection.sample().file_name());
+        return Hunter().Hunt(archive, collection.sample().file_name(),
+                             {collection.passwords().begin(), collection.passwords().end()});
       },
       [this](kensa::ByteSpan archive, const kensa::sample::v1::Submission& collection,
              kensa::forensics::v1::HuntReport base,
              const kensa::indicators::IocList& iocs) -> kensa::Result<kensa::forensics::v1::HuntReport> {
         ++sweeps;
         if (sweep_crashes) return kensa::InternalError("analysis crashed: signal 11 (SIGSEGV)");
-        return Hunter().Sweep(archive, collection.sample().file_name(), std::move(base), iocs);
+        return Hunter().Sweep(archive, collection.sample().file_name(),
+                              {collection.passwords().begin(), collection.passwords().end()}, std::move(base), iocs);
       }};
   bool sweep_crashes = false;
 
@@ -251,6 +253,41 @@ TEST_CASE("a sweep that crashes keeps the hunt and says which sweep is missing")
   CHECK(std::find(problems.begin(), problems.end(),
                   "not swept for the tenant's 2 known-bad indicators: analysis crashed: signal 11 (SIGSEGV)") !=
         problems.end());
+}
+
+TEST_CASE("an encrypted collection is hunted with its upload's password; the same bytes without it are not") {
+  const std::string dir = (fs::temp_directory_path() / ("kensa-forensic-encrypted-" + std::to_string(::getpid()))).string();
+  fs::create_directories(dir);
+  std::ofstream(dir + "/software.reg", std::ios::binary)
+      << "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+         "\"Updater\"=\"C:\\\\Users\\\\Public\\\\upd.exe -k\"\r\n\r\n";
+  RunCommand("python3 tests/support/make_hive.py '" + dir + "/SOFTWARE' '" + dir +
+             "/software.reg' --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' && python3 libs/collection/tests/make_foreign_collections.py "
+             "velociraptor-password '" + dir + "/Collection-WKSTN-07.zip' "
+             "'../shared/corpora/evtx-attack-samples/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx' '" +
+             dir + "/SOFTWARE' 'S3cret-IR'");
+  const kensa::Bytes archive = ReadAll(dir + "/Collection-WKSTN-07.zip");
+  fs::remove_all(dir);
+
+  Harness harness;
+  auto request = Request("csirt-a", "Collection-WKSTN-07.zip");
+  request.passwords = {"S3cret-IR"};
+  auto ours = harness.orchestrator.AdmitCollection(request, archive);
+  REQUIRE(ours.has_value());
+  CHECK(harness.RunNext() == kp::TaskOutcome::kDone);
+  const auto report = harness.Report(ours->id());
+  CHECK(report.collection().encryption() == "Velociraptor container, Password scheme: opened with a given password");
+  CHECK(report.collection().manifest().host().hostname() == "WKSTN-07");
+  CHECK(report.verdict() == kensa::forensics::v1::HUNT_VERDICT_COMPROMISED);
+
+  // Another upload of the same bytes without the password is hunted again, and fails saying why.
+  auto theirs = harness.orchestrator.AdmitCollection(Request("csirt-b", "Collection-WKSTN-07.zip"), archive);
+  REQUIRE(theirs.has_value());
+  CHECK(harness.RunNext() == kp::TaskOutcome::kFailed);
+  CHECK(harness.hunts == 2);
+  const auto failed = harness.Load(theirs->id());
+  CHECK(failed.state() == kensa::sample::v1::SUBMISSION_STATE_FAILED);
+  CHECK(failed.failure_reason() == "Collection-WKSTN-07.zip is an encrypted Velociraptor collection (Password scheme): give its password");
 }
 
 TEST_CASE("a redelivered forensic task after a lost ack does not hunt again") {

@@ -41,7 +41,7 @@ constexpr std::array<std::string_view, 5> kLevels = {"critical", "high", "medium
 // Every label in both languages, in one place.
 struct Words {
   std::string_view title, generated_at, generator, verdict, reason, host, os, case_id, collected,
-      collector, archive, hunted, hunted_format, swept_format, actions, no_actions, findings, no_findings, time,
+      collector, archive, encryption, hunted, hunted_format, swept_format, actions, no_actions, findings, no_findings, time,
       finding, attack, evidence, where, timeline, no_timeline, event, rules, rule, level, count,
       integrity, integrity_ok, mismatch, problem, not_collected, inputs, damaged, more, none,
       footer, level_names[5], verdict_names[4], verdict_notes[4];
@@ -59,6 +59,7 @@ constexpr Words kEnglish{
     "Collected",
     "Collector",
     "Archive",
+    "Encryption",
     "Hunted",
     "{files} files, {events} events, {rules} rules",
     ", swept for {iocs} known-bad indicators",
@@ -106,6 +107,7 @@ constexpr Words kJapanese{
     "収集日時",
     "収集ツール",
     "アーカイブ",
+    "暗号化",
     "調査範囲",
     "{files} ファイル、{events} イベント、{rules} ルール",
     "、既知の不正な指標 {iocs} 件と照合",
@@ -380,6 +382,7 @@ class HuntHtmlRenderer {
       fact(w_.collector, manifest.collector().name() + " " + manifest.collector().version());
     }
     fact(w_.archive, collection.path(), true);
+    fact(w_.encryption, collection.encryption());
     const auto& stats = report_.stats();
     std::string hunted = Replace(w_.hunted_format, {{"files", internal::GroupThousands(stats.files())},
                                                     {"events", internal::GroupThousands(stats.events())},
@@ -502,7 +505,8 @@ class HuntHtmlRenderer {
     const auto shown = std::min(static_cast<std::size_t>(report_.rule_hits_size()), kMaxRuleHits);
     for (std::size_t i = 0; i < shown; ++i) {
       const auto& hit = report_.rule_hits(static_cast<int>(i));
-      out_ += "<tr><td>" + Pill(hit.level()) + "</td><td><div>" + Esc(hit.title()) +
+      const bool in_japanese = lang_ == Language::kJapanese && !hit.title_ja().empty();
+      out_ += "<tr><td>" + Pill(hit.level()) + "</td><td><div>" + Esc(in_japanese ? hit.title_ja() : hit.title()) +
               "</div><div class=\"kind mono\">" + Esc(hit.rule_id()) +
               "</div></td><td class=\"num\">" + internal::GroupThousands(hit.count()) +
               "</td></tr>\n";

@@ -76,7 +76,7 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report, Language lan
   if (report.rule_hits_size() > 0) text << "top rules:\n";
   for (int i = 0; i < std::min(report.rule_hits_size(), kTopRules); ++i) {
     const auto& hit = report.rule_hits(i);
-    text << "  " << hit.count() << "  [" << hit.level() << "] " << N(hit.title()) << " ("
+    text << "  " << hit.count() << "  [" << hit.level() << "] " << N(ja && !hit.title_ja().empty() ? hit.title_ja() : hit.title()) << " ("
          << N(hit.rule_id()) << ")\n";
   }
   if (report.has_collection()) {
@@ -87,6 +87,7 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report, Language lan
          << N(collection.manifest().finished_at()) << " by "
          << N(collection.manifest().collector().name()) << " "
          << N(collection.manifest().collector().version()) << "\n";
+    if (!collection.encryption().empty()) text << "  encryption: " << N(collection.encryption()) << "\n";
     for (const auto& path : collection.hash_mismatches()) {
       text << "  integrity: " << N(path) << " does not match its sha256 in the manifest\n";
     }

@@ -57,6 +57,7 @@ HuntReport CompromisedHost() {
   hit->set_title("Preloaded library in /etc/ld.so.preload");
   hit->set_level("critical");
   hit->set_count(1);
+  hit->set_title_ja("/etc/ld.so.preload による共有ライブラリの事前読み込み");
   return report;
 }
 
@@ -153,4 +154,28 @@ TEST_CASE("how many known-bad indicators the host was swept for is said, and not
             .find("、既知の不正な指標 1,234 件と照合") != std::string::npos);
   CHECK(kensa::report::RenderHuntText(report, english).find("\nswept:   1234 known-bad indicators\n") !=
         std::string::npos);
+}
+
+TEST_CASE("how an encrypted collection was opened is among the collection's facts") {
+  HuntReport report = CompromisedHost();
+  report.mutable_collection()->set_encryption("Velociraptor container, X509 scheme: password decrypted with the private key");
+  CHECK(kensa::report::RenderHuntHtml(report, kensa::report::Language::kEnglish)
+            .find("<dt>Encryption</dt><dd class=\"wrap\">Velociraptor container, X509 scheme: password decrypted with the private key</dd>") !=
+        std::string::npos);
+  CHECK(kensa::report::RenderHuntHtml(report, kensa::report::Language::kJapanese).find("<dt>暗号化</dt>") != std::string::npos);
+  CHECK(kensa::report::RenderHuntText(report, kensa::report::Language::kEnglish)
+            .find("\n  encryption: Velociraptor container, X509 scheme: password decrypted with the private key\n") !=
+        std::string::npos);
+}
+
+TEST_CASE("the rules that fired are named in Japanese when they have a Japanese title") {
+  const auto ja = kensa::report::Language::kJapanese;
+  CHECK(kensa::report::RenderHuntHtml(CompromisedHost(), ja)
+            .find("<td><div>/etc/ld.so.preload による共有ライブラリの事前読み込み</div><div class=\"kind mono\">linux_ld_so_preload") !=
+        std::string::npos);
+  CHECK(kensa::report::RenderHuntText(CompromisedHost(), ja)
+            .find("  1  [critical] /etc/ld.so.preload による共有ライブラリの事前読み込み (linux_ld_so_preload)\n") !=
+        std::string::npos);
+  CHECK(kensa::report::RenderHuntText(CompromisedHost(), kensa::report::Language::kEnglish)
+            .find("  1  [critical] Preloaded library in /etc/ld.so.preload (linux_ld_so_preload)\n") != std::string::npos);
 }

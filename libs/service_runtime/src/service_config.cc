@@ -107,6 +107,7 @@ const std::map<std::string, Setter>& Setters() {
       {"max_upload_bytes", Size(&ServiceConfig::max_upload_bytes, "max_upload_bytes")},
       {"max_collection_bytes", Size(&ServiceConfig::max_collection_bytes, "max_collection_bytes")},
       {"sigma_rules_dirs", PathList(&ServiceConfig::sigma_rules_dirs)},
+      {"collection_key_file", String(&ServiceConfig::collection_key_file)},
       {"concurrency", Int(&ServiceConfig::concurrency, "concurrency", 1, 256)},
       {"replica", String(&ServiceConfig::replica)},
       {"analysis_timeout_seconds", Int(&ServiceConfig::analysis_timeout_seconds, "analysis_timeout_seconds", 1, 86400)},

@@ -57,4 +57,7 @@ TEST_CASE("Sigma folders are one ':'-separated value and the collection limit is
   CHECK(config->max_collection_bytes == 2147483648ull);
   CHECK(Load({})->max_collection_bytes == (1ull << 30));
   CHECK(Load({"--max-collection-bytes", "0"}).error().message().find("max_collection_bytes") != std::string::npos);
+  CHECK(Load({"--collection-key-file", "/etc/kensa/velociraptor.config.yaml"})->collection_key_file ==
+        "/etc/kensa/velociraptor.config.yaml");
+  CHECK(Load({})->collection_key_file.empty());
 }

@@ -61,12 +61,15 @@ hunt options:
   --iocs FILE               known-bad indicators to sweep a collection for: a Kensa triage report
                             (JSON) or one hash, IP or domain per line; may repeat
   --yara-rules DIR          YARA folders for a collection's payload files, besides rules/yara
+  --collection-password PW  opens an encrypted Velociraptor collection (Password scheme); may repeat
+  --collection-key FILE     a PEM private key, or the Velociraptor server.config.yaml holding it,
+                            that opens an X509-scheme Velociraptor collection; may repeat
   --format text|json|html   what to print on standard output (default: text)
   --lang en|ja              the language of the text and HTML reports (default: en)
   -o, --output FILE         write the --format report into FILE instead of standard output
   --out DIR                 also write hunt.json, hunt.html and hunt.txt into DIR
   hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
-  file, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
+  file or is an encrypted collection no given secret opens, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
   and their errors are reported. See docs/hunt.md for the verdict rule.
 
 configuration (triage and rules):
@@ -393,6 +396,14 @@ Result<HuntOptions> ParseHuntArgs(const std::vector<std::string>& args) {
     } else if (arg == "--yara-rules") {
       KENSA_ASSIGN_OR_RETURN(auto dir, value("--yara-rules"));
       options.yara_dirs.push_back(dir);
+    } else if (arg == "--collection-password") {
+      KENSA_ASSIGN_OR_RETURN(auto password, value("--collection-password"));
+      options.config.collection_secrets.passwords.push_back(password);
+    } else if (arg == "--collection-key") {
+      KENSA_ASSIGN_OR_RETURN(auto file, value("--collection-key"));
+      KENSA_ASSIGN_OR_RETURN(auto keys, collection::LoadPrivateKeys(file));
+      auto& pems = options.config.collection_secrets.private_keys_pem;
+      pems.insert(pems.end(), keys.begin(), keys.end());
     } else if (arg.starts_with("--")) {
       return InvalidArgumentError("unknown option " + arg);
     } else if (options.path.empty()) {

@@ -266,6 +266,38 @@ TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and w
   CHECK(ja.out.find("判定: 侵害あり") != std::string::npos);
   CHECK(ja.out.find("推奨対応:\n  1. 調査が終わるまでホストをネットワークから隔離") != std::string::npos);
   CHECK(ja.out.find("/etc/ld.so.preload が全プロセスにライブラリを読み込ませています") != std::string::npos);
+  CHECK(ja.out.find("[critical] シェル履歴にリバースシェルの実行が残っています (linux_history_reverse_shell)\n") !=
+        std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("kensa hunt on an X509-encrypted Velociraptor collection asks for the key, then hunts it") {
+  const std::string dir = TempDir("velociraptor-x509");
+  const std::string reg = dir + "/software.reg";
+  std::ofstream(reg, std::ios::binary) << "Windows Registry Editor Version 5.00\r\n\r\n"
+                                          "[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run]\r\n"
+                                          "\"Updater\"=\"C:\\\\Users\\\\Public\\\\upd.exe -k\"\r\n\r\n";
+  kensa::test_support::RunCommand("python3 tests/support/make_hive.py '" + dir + "/SOFTWARE' '" + reg +
+                                  "' --prefix 'HKEY_LOCAL_MACHINE\\SOFTWARE' && openssl genrsa -out '" + dir +
+                                  "/frontend.key' 2048 2>/dev/null");
+  const std::string zip = dir + "/Collection-WKSTN-07.zip";
+  kensa::test_support::RunCommand(
+      "python3 libs/collection/tests/make_foreign_collections.py velociraptor-x509 '" + zip +
+      "' '../shared/corpora/evtx-attack-samples/Credential Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx' '" +
+      dir + "/SOFTWARE' '" + dir + "/frontend.key'");
+  const auto locked = RunKensa({"hunt", zip});
+  CHECK(locked.code == kExitEmpty);
+  CHECK(locked.err.find("is an encrypted Velociraptor collection (X509 scheme)") != std::string::npos);
+  CHECK(locked.err.find("give the private key") != std::string::npos);
+
+  const auto result = RunKensa({"hunt", zip, "--collection-key", dir + "/frontend.key", "--format", "json"});
+  INFO(result.err);
+  REQUIRE(result.code == kExitOk);
+  CHECK(result.out.find("\"encryption\": \"Velociraptor container, X509 scheme: password decrypted with the private key\"") !=
+        std::string::npos);
+  CHECK(result.out.find("\"hostname\": \"WKSTN-07\"") != std::string::npos);
+  CHECK(result.out.find("\"ruleId\": \"windows_autorun_user_writable\"") != std::string::npos);
+  CHECK(RunKensa({"hunt", zip, "--collection-key", reg}).code == kExitUsage);  // no key in it
   std::filesystem::remove_all(dir);
 }
 

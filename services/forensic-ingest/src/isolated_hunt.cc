@@ -25,7 +25,9 @@ Result<forensics::v1::HuntReport> RunInChild(ByteSpan archive, const IsolatedHun
 pipeline::HuntFunction IsolatedHunt(const hunt::CollectionHunter& hunter, IsolatedHuntOptions options) {
   return [&hunter, options](ByteSpan archive,
                             const sample::v1::Submission& collection) -> Result<forensics::v1::HuntReport> {
-    return RunInChild(archive, options, [&] { return hunter.Hunt(archive, collection.sample().file_name()); });
+    const std::vector<std::string> passwords(collection.passwords().begin(), collection.passwords().end());
+    return RunInChild(archive, options,
+                      [&] { return hunter.Hunt(archive, collection.sample().file_name(), passwords); });
   };
 }
 
@@ -33,8 +35,10 @@ pipeline::SweepFunction IsolatedSweep(const hunt::CollectionHunter& hunter, Isol
   return [&hunter, options](ByteSpan archive, const sample::v1::Submission& collection,
                             forensics::v1::HuntReport base,
                             const indicators::IocList& iocs) -> Result<forensics::v1::HuntReport> {
-    return RunInChild(archive, options,
-                      [&] { return hunter.Sweep(archive, collection.sample().file_name(), base, iocs); });
+    const std::vector<std::string> passwords(collection.passwords().begin(), collection.passwords().end());
+    return RunInChild(archive, options, [&] {
+      return hunter.Sweep(archive, collection.sample().file_name(), passwords, base, iocs);
+    });
   };
 }
 

@@ -241,6 +241,9 @@ struct GatewayServer::Impl {
     meta->set_submitted_by(principal.name);
     meta->set_file_name(file.filename);
     meta->set_priority(*priority);
+    for (const auto& [name, part] : req.files) {
+      if (name == "password" && !part.content.empty()) meta->add_passwords(part.content);
+    }
 
     grpc::ClientContext context;
     SetDeadline(context, options.submit_deadline_seconds);

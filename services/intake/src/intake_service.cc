@@ -64,6 +64,7 @@ grpc::Status IntakeService::Submit(grpc::ServerContext*, grpc::ServerReader<api:
     if (admission) {
       if (metrics_) metrics_->Admitted(admission->deduplicated, data.size());
       *response->mutable_submission() = admission->submission;
+      response->mutable_submission()->clear_passwords();  // secrets are not echoed
       response->set_deduplicated(admission->deduplicated);
       spdlog::info("submission={} sha256={} tenant={} by={} size={} admitted{}", admission->submission.id(),
                    admission->submission.sample().hashes().sha256(), metadata.tenant(), metadata.submitted_by(),
@@ -122,6 +123,7 @@ grpc::Status IntakeService::SubmitCollection(grpc::ServerContext*,
   request.tenant = metadata.tenant();
   request.file_name = metadata.file_name();
   request.priority = metadata.priority();
+  request.passwords.assign(metadata.passwords().begin(), metadata.passwords().end());
   // Retried with the same id while Redis or NATS restarts, as Submit does.
   const auto deadline = std::chrono::steady_clock::now() + options_.retry_for;
   auto delay = std::chrono::milliseconds(100);
@@ -130,6 +132,7 @@ grpc::Status IntakeService::SubmitCollection(grpc::ServerContext*,
     if (admitted) {
       if (metrics_) metrics_->Admitted(false, data.size());
       *response->mutable_collection() = *admitted;
+      response->mutable_collection()->clear_passwords();  // secrets are not echoed
       spdlog::info("collection={} sha256={} tenant={} by={} size={} admitted", admitted->id(),
                    admitted->sample().hashes().sha256(), metadata.tenant(), metadata.submitted_by(), data.size());
       return grpc::Status::OK;
@@ -160,6 +163,7 @@ grpc::Status IntakeService::CollectionStatus(grpc::ServerContext*, const api::v1
     }
   }
   *response->mutable_collection() = std::move(*collection);
+  response->mutable_collection()->clear_passwords();  // secrets are not echoed
   return grpc::Status::OK;
 }
 
@@ -174,6 +178,7 @@ grpc::Status IntakeService::Status(grpc::ServerContext*, const api::v1::StatusRe
   response->set_report_ready(submission->id() == submission->root_id() &&
                              submission->state() == sample::v1::SUBMISSION_STATE_DONE);
   *response->mutable_submission() = std::move(*submission);
+  response->mutable_submission()->clear_passwords();  // secrets are not echoed
   return grpc::Status::OK;
 }
 

@@ -39,11 +39,30 @@ struct CollectionLimits {
   std::uint64_t max_manifest_bytes = 64ull << 20;
 };
 
+// What opens an encrypted collection: a Velociraptor offline collector built with an encryption
+// scheme writes a protected container (metadata.json beside an AES-encrypted data.zip).
+struct CollectionSecrets {
+  // Tried in order: the Password scheme's password, or one a responder got out of band (a
+  // PGP-scheme container's EncryptedPass, decrypted with gpg).
+  std::vector<std::string> passwords;
+  // PEM private keys for the X509 scheme (LoadPrivateKeys): the Velociraptor server's Frontend
+  // key, whose certificate the collector encrypts its random password for.
+  std::vector<std::string> private_keys_pem;
+};
+
+// Every PEM private key in `path`: a key file, or a Velociraptor server.config.yaml (its
+// Frontend and CA keys). Fails when the file cannot be read or holds no private key.
+Result<std::vector<std::string>> LoadPrivateKeys(const std::string& path);
+
 class Collection {
  public:
   // An archive file or a folder (the collection's top folder, or a folder holding exactly one).
-  static Result<Collection> Open(const std::string& path, const CollectionLimits& limits = {});
-  static Result<Collection> OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits = {});
+  // An encrypted Velociraptor container is opened with `secrets`; without the right ones it
+  // fails with failed_precondition saying what to give (its scheme).
+  static Result<Collection> Open(const std::string& path, const CollectionLimits& limits = {},
+                                 const CollectionSecrets& secrets = {});
+  static Result<Collection> OpenArchive(ByteSpan data, const std::string& name, const CollectionLimits& limits = {},
+                                        const CollectionSecrets& secrets = {});
 
   // True when `path` looks like a collection: a folder with manifest.json or a foreign layout
   // (at its top or one level down), or an archive that opens as one. Cheap for folders;

@@ -33,6 +33,9 @@ struct CollectionHunterConfig {
   std::vector<std::string> extra_yara_dirs;
   std::string generator = "kensa 0.1.0";
   collection::CollectionLimits limits;
+  // PEM private keys that open X509-scheme Velociraptor containers (collection::LoadPrivateKeys
+  // of the service's collection_key_file): the Velociraptor server's Frontend key.
+  std::vector<std::string> private_keys_pem;
 };
 
 class CollectionHunter {
@@ -43,15 +46,17 @@ class CollectionHunter {
                                                           std::vector<std::string>* warnings);
 
   // Hunts one collection archive (tar.gz or zip, docs/collection-format.md). `name` is how the
-  // report names it. `iocs` (optional) are known-bad indicators to sweep for. Fails with
-  // invalid_argument / failed_precondition when the bytes are not a collection.
+  // report names it; `passwords` (the uploader's) open a Password-scheme Velociraptor container,
+  // the configured private keys an X509-scheme one. Fails with invalid_argument /
+  // failed_precondition when the bytes are not a collection or cannot be decrypted.
   Result<forensics::v1::HuntReport> Hunt(ByteSpan archive, const std::string& name,
-                                         const IocList* iocs = nullptr) const;
+                                         const std::vector<std::string>& passwords = {}) const;
 
   // Sweeps the same archive for known-bad indicators on top of its hunt report `base`
   // (SweepKnownBad): forensic-ingest keeps the hunt by content and sweeps each tenant's own
   // indicators, which change with every malicious triage report, on every upload.
-  Result<forensics::v1::HuntReport> Sweep(ByteSpan archive, const std::string& name, forensics::v1::HuntReport base,
+  Result<forensics::v1::HuntReport> Sweep(ByteSpan archive, const std::string& name,
+                                          const std::vector<std::string>& passwords, forensics::v1::HuntReport base,
                                           const IocList& iocs) const;
 
   std::size_t sigma_rule_count() const { return sigma_ ? sigma_->rules.size() : 0; }
@@ -59,6 +64,8 @@ class CollectionHunter {
 
  private:
   CollectionHunter() = default;
+  Result<collection::Collection> Open(ByteSpan archive, const std::string& name,
+                                     const std::vector<std::string>& passwords) const;
 
   CollectionHunterConfig config_;
   HuntConfig hunt_config_;

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "kensa/collection/collection.h"
 #include "kensa/core/status.h"
 #include "kensa/forensics/v1/hunt.pb.h"
 #include "kensa/hunt/host_checks.h"
@@ -47,6 +48,8 @@ struct HuntConfig {
   std::uint64_t max_file_bytes = std::uint64_t{4} << 30;
   // Goes into HuntReport.generator.
   std::string generator = "kensa";
+  // What opens an encrypted collection (a Velociraptor container) given by path.
+  collection::CollectionSecrets collection_secrets;
 };
 
 // Sigma rules loaded for a hunt.

@@ -65,6 +65,8 @@ struct CollectionRequest {
   std::string tenant;
   std::string file_name;
   sample::v1::Priority priority = sample::v1::PRIORITY_P3;
+  // Passwords of an encrypted (Velociraptor Password-scheme) collection, given with the upload.
+  std::vector<std::string> passwords;
 };
 
 struct Admission {

@@ -36,6 +36,9 @@ struct ServiceConfig {
   // Sigma rule folders hunted besides <rules_dir>/sigma (forensic-ingest), e.g. a SigmaHQ
   // checkout; in YAML, environment and flags one string with the folders separated by ':'.
   std::vector<std::string> sigma_rules_dirs;
+  // PEM private key file, or the Velociraptor server.config.yaml holding it, that opens
+  // X509-scheme Velociraptor collections (forensic-ingest); empty: such uploads fail, saying so.
+  std::string collection_key_file;
   // Worker threads of a stage service.
   int concurrency = 1;
   // Name of this replica in logs (defaults to the host name).
