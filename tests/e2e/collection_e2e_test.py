@@ -166,6 +166,8 @@ class Collections(unittest.TestCase):
         for planted in ("linux_ld_so_preload", "linux_cron_download_and_run", "linux_systemd_unit_from_temp",
                         "linux_history_reverse_shell", "linux_uid0_account"):
             self.assertIn(planted, fired)
+        iocs = {(i["type"], i["value"]): i["source"] for i in report["indicators"]}
+        self.assertEqual(iocs[("INDICATOR_TYPE_URL", "http://198.51.100.7/c.sh")], "linux_cron_download_and_run")
         preload = [f for f in report["findings"] if f["ruleId"] == "linux_ld_so_preload"][0]
         self.assertEqual(preload["location"], "files/etc/ld.so.preload:1")
         self.assertIn("libsneaky.so", preload["evidence"])

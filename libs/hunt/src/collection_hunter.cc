@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "kensa/hunt/report_indicators.h"
+
 namespace kensa::hunt {
 
 Result<std::unique_ptr<CollectionHunter>> CollectionHunter::Create(
@@ -21,6 +23,8 @@ Result<std::unique_ptr<CollectionHunter>> CollectionHunter::Create(
   if (sigma.rules.size() > 0) hunter->sigma_ = std::move(sigma);
 
   KENSA_ASSIGN_OR_RETURN(hunter->checks_, LoadHostChecks({config.rules_dir + "/hunt"}));
+  KENSA_ASSIGN_OR_RETURN(hunter->public_suffixes_, indicators::PublicSuffixList::Load(config.public_suffix_list));
+  hunter->hunt_config_.public_suffixes = &*hunter->public_suffixes_;
 
   std::vector<std::string> yara_dirs = {config.rules_dir + "/yara"};
   yara_dirs.insert(yara_dirs.end(), config.extra_yara_dirs.begin(), config.extra_yara_dirs.end());
@@ -56,6 +60,7 @@ Result<forensics::v1::HuntReport> CollectionHunter::Sweep(ByteSpan archive, cons
   KENSA_ASSIGN_OR_RETURN(auto collection, Open(archive, name, passwords));
   AddDerivedTables(&collection);  // the hunt named what could not be read
   SweepKnownBad(collection, iocs, checks_, &base);
+  SetReportIndicators(*public_suffixes_, &base);
   return base;
 }
 

@@ -1,4 +1,5 @@
 #include "kensa/hunt/hunt_path.h"
+#include "kensa/hunt/report_indicators.h"
 
 #include <algorithm>
 #include <array>
@@ -329,6 +330,7 @@ Result<HuntReport> HuntPath(const std::string& path, const HuntRules& rules,
   stats->set_rules_unmapped(rules.rules.unmapped_count());
   stats->set_seconds(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (config.public_suffixes != nullptr) SetReportIndicators(*config.public_suffixes, &report);
   return report;
 }
 
@@ -470,6 +472,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
     stats->set_rules_loaded(checks.checks.size());
   }
   if (sweeps.iocs != nullptr) SweepKnownBad(collection, *sweeps.iocs, checks, &report);
+  if (config.public_suffixes != nullptr) SetReportIndicators(*config.public_suffixes, &report);
   stats->set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return report;
 }

@@ -263,8 +263,9 @@ std::size_t WindowsPathEnd(std::string_view text, std::size_t begin, std::size_t
   if (tail.find(' ') != std::string_view::npos && !HasExtension(tail)) {
     end = last_sep + tail.find(' ');
   }
-  // A quote right after the path closes a quoted command it sits in ("'powershell -f C:\x.ps1'").
-  TrimEnd(text, body, end, " .'");
+  // A quote right after the path closes a quoted command it sits in ("'powershell -f C:\x.ps1'");
+  // a comma separates rundll32's entry point ("C:\x\comsvcs.dll, MiniDump").
+  TrimEnd(text, body, end, " .',");
   return end;
 }
 

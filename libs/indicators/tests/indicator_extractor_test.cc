@@ -227,6 +227,8 @@ TEST_CASE("A Windows path ends at a switch or at the file name before other word
   // The closing quote of a quoted command line is not part of its last path.
   CHECK(Values("-Value 'powershell -w hidden -f C:\\Users\\Public\\u.ps1'", kPath) ==
         Strings{"C:\\Users\\Public\\u.ps1"});
+  CHECK(Values("rundll32 C:\\windows\\system32\\comsvcs.dll, MiniDump 624 C:\\t\\l.dmp full", kPath) ==
+        Strings{"C:\\windows\\system32\\comsvcs.dll", "C:\\t\\l.dmp"});
 }
 
 TEST_CASE("Windows path noise is not a path") {

@@ -16,7 +16,9 @@
 #include <string_view>
 #include <vector>
 
+#include "catalog.h"
 #include "display.h"
+#include "kensa/indicators/defang.h"
 #include "kensa/report/hunt_render.h"
 
 namespace kensa::report {
@@ -31,6 +33,7 @@ using forensics::v1::HuntVerdict;
 constexpr std::size_t kMaxFindingsPerLevel = 300;
 constexpr std::size_t kMaxTimelineEvents = 500;
 constexpr std::size_t kMaxRuleHits = 200;
+constexpr std::size_t kMaxIndicators = 500;
 constexpr std::size_t kMaxListed = 100;  // integrity problems, collection errors, inputs
 // One finding's evidence and key-field values, cut for the page.
 constexpr std::size_t kMaxEvidenceBytes = 1024;
@@ -43,6 +46,7 @@ struct Words {
   std::string_view title, generated_at, generator, verdict, reason, host, os, case_id, collected,
       collector, archive, encryption, hunted, hunted_format, swept_format, actions, no_actions, findings, no_findings, time,
       finding, attack, evidence, where, timeline, no_timeline, event, rules, rule, level, count,
+      iocs, ioc_type, ioc_value,
       integrity, integrity_ok, mismatch, problem, not_collected, inputs, damaged, more, none,
       footer, level_names[5], verdict_names[4], verdict_notes[4];
 };
@@ -79,6 +83,9 @@ constexpr Words kEnglish{
     "Rule",
     "Level",
     "Matches",
+    "Indicators of compromise",
+    "Type",
+    "Value (defanged)",
     "Collection integrity",
     "Every collected item matches its sha256 in the manifest.",
     "does not match its sha256 in the manifest (changed after collection, or a damaged archive)",
@@ -127,6 +134,9 @@ constexpr Words kJapanese{
     "ルール",
     "レベル",
     "件数",
+    "IOC（侵害の痕跡）",
+    "種別",
+    "値（無害化表記）",
     "収集データの完全性",
     "収集された全項目がマニフェストの sha256 と一致しました。",
     "がマニフェストの sha256 と一致しません（収集後の改変、または破損したアーカイブ）",
@@ -304,6 +314,7 @@ class HuntHtmlRenderer {
     Actions();
     Findings();
     Timeline();
+    Indicators();
     RuleHits();
     Integrity();
     Inputs();
@@ -494,6 +505,25 @@ class HuntHtmlRenderer {
     if (static_cast<std::size_t>(report_.timeline_size()) > shown) {
       out_ += "<p>" + More(static_cast<std::size_t>(report_.timeline_size()) - shown) + "</p>\n";
     }
+    CloseBlock();
+  }
+
+  // The IOCs to block and to sweep other hosts for, defanged like every host string here.
+  void Indicators() {
+    if (report_.indicators_size() == 0) return;
+    const std::size_t total = static_cast<std::size_t>(report_.indicators_size());
+    OpenBlock(w_.iocs, total, true);
+    out_ += "<table><thead><tr><th>" + Esc(w_.ioc_type) + "</th><th>" + Esc(w_.ioc_value) + "</th><th>" +
+            Esc(w_.rule) + "</th></tr></thead><tbody>\n";
+    const auto shown = std::min(total, kMaxIndicators);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto& indicator = report_.indicators(static_cast<int>(i));
+      out_ += "<tr><td>" + Esc(internal::IndicatorTypeName(indicator.type(), lang_)) + "</td><td class=\"mono wrap\">" +
+              Esc(indicators::Defang(indicator.type(), Cut(indicator.value(), kMaxEvidenceBytes))) +
+              "</td><td class=\"kind mono\">" + Esc(indicator.source()) + "</td></tr>\n";
+    }
+    out_ += "</tbody></table>\n";
+    if (total > shown) out_ += "<p>" + More(total - shown) + "</p>\n";
     CloseBlock();
   }
 

@@ -7,7 +7,9 @@
 #include <sstream>
 #include <string>
 
+#include "catalog.h"
 #include "display.h"
+#include "kensa/indicators/defang.h"
 #include "kensa/report/hunt_render.h"
 
 namespace kensa::report {
@@ -36,10 +38,12 @@ struct HuntWords {
   const char* actions;
   const char* timeline;
   const char* findings;
+  const char* iocs;
 };
 constexpr HuntWords kHuntEnglish{"verdict", "collection", "recommended actions", "timeline",
-                                 "first findings"};
-constexpr HuntWords kHuntJapanese{"判定", "収集データ", "推奨対応", "タイムライン", "検出（先頭）"};
+                                 "first findings", "indicators of compromise"};
+constexpr HuntWords kHuntJapanese{"判定", "収集データ", "推奨対応", "タイムライン", "検出（先頭）",
+                                  "IOC（侵害の痕跡）"};
 
 }  // namespace
 
@@ -113,6 +117,19 @@ std::string RenderHuntText(const forensics::v1::HuntReport& report, Language lan
     text << "  " << N(event.time()) << "  [" << event.level() << "] "
          << N(event.description().substr(0, kShown))
          << (event.description().size() > kShown ? "..." : "") << "\n";
+  }
+  // IOCs defanged: a terminal turns URLs into links.
+  constexpr int kIndicatorsShown = 20;
+  if (report.indicators_size() > 0) {
+    text << words.iocs << " (first " << std::min(report.indicators_size(), kIndicatorsShown) << " of "
+         << report.indicators_size() << "):\n";
+  }
+  for (int i = 0; i < std::min(report.indicators_size(), kIndicatorsShown); ++i) {
+    const auto& indicator = report.indicators(i);
+    constexpr std::size_t kShownBytes = 160;
+    text << "  [" << internal::IndicatorTypeName(indicator.type(), lang) << "] "
+         << N(indicators::Defang(indicator.type(), indicator.value()).substr(0, kShownBytes)) << "  ("
+         << N(indicator.source()) << ")\n";
   }
   if (report.findings_size() > 0) text << words.findings << ":\n";
   for (int i = 0; i < std::min(report.findings_size(), kFirstFindings); ++i) {

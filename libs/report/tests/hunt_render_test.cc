@@ -179,3 +179,23 @@ TEST_CASE("the rules that fired are named in Japanese when they have a Japanese 
   CHECK(kensa::report::RenderHuntText(CompromisedHost(), kensa::report::Language::kEnglish)
             .find("  1  [critical] Preloaded library in /etc/ld.so.preload (linux_ld_so_preload)\n") != std::string::npos);
 }
+
+TEST_CASE("the report's IOCs are listed defanged, with the rule that named each") {
+  HuntReport report = CompromisedHost();
+  auto* url = report.add_indicators();
+  url->set_type(kensa::analysis::v1::INDICATOR_TYPE_URL);
+  url->set_value("http://198.51.100.7/c.sh");
+  url->set_source("linux_cron_download_and_run");
+  const std::string html = kensa::report::RenderHuntHtml(report, kensa::report::Language::kEnglish);
+  CHECK(html.find("<h2>Indicators of compromise<span class=\"count\">1</span></h2>") != std::string::npos);
+  CHECK(html.find("<td class=\"mono wrap\">hxxp[://]198[.]51[.]100[.]7/c.sh</td><td class=\"kind mono\">linux_cron_download_and_run</td>") !=
+        std::string::npos);
+  CHECK(html.find("http://198.51.100.7") == std::string::npos);
+  CHECK(kensa::report::RenderHuntHtml(report, kensa::report::Language::kJapanese).find("IOC（侵害の痕跡）") != std::string::npos);
+  const std::string text = kensa::report::RenderHuntText(report, kensa::report::Language::kEnglish);
+  CHECK(text.find("indicators of compromise (first 1 of 1):\n  [URL] hxxp[://]198[.]51[.]100[.]7/c.sh  (linux_cron_download_and_run)\n") !=
+        std::string::npos);
+  // None: no section.
+  CHECK(kensa::report::RenderHuntHtml(CompromisedHost(), kensa::report::Language::kEnglish).find("Indicators of compromise") ==
+        std::string::npos);
+}

@@ -452,6 +452,13 @@ int Hunt(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return kExitNotFound;
   }
   const bool is_collection = collection::Collection::LooksLikeCollection(options->path);
+  // The report's IOCs are normalised as triage's are, against the Public Suffix List.
+  auto public_suffixes = indicators::PublicSuffixList::Load(indicators::kDefaultPublicSuffixListPath);
+  if (!public_suffixes) {
+    err << "kensa: cannot load the public suffix list: " << public_suffixes.error().message() << "\n";
+    return kExitRules;
+  }
+  options->config.public_suffixes = &*public_suffixes;
   std::optional<hunt::HuntRules> rules;
   if (!options->config.sigma_rule_dirs.empty()) {
     auto loaded = hunt::LoadHuntRules(options->config);

@@ -251,6 +251,7 @@ TEST_CASE("kensa hunt on a Linux collection archive says compromised, why, and w
   CHECK(result.out.find("recommended actions:\n  1. Isolate the host") != std::string::npos);
   CHECK(result.out.find("    files/etc/ld.so.preload:1: /usr/lib/x86_64-linux-gnu/libsneaky.so\n") != std::string::npos);
   CHECK(result.out.find("timeline (first 15 of") != std::string::npos);
+  CHECK(result.out.find("  [URL] hxxp[://]198[.]51[.]100[.]7/c.sh  (linux_cron_download_and_run)\n") != std::string::npos);
   CHECK(std::filesystem::exists(dir + "/report/hunt.json"));
   CHECK(std::filesystem::exists(dir + "/report/hunt.html"));
   const auto html = RunKensa({"hunt", archive, "--format", "html", "-o", dir + "/victim01.html"});

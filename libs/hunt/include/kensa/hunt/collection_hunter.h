@@ -33,6 +33,8 @@ struct CollectionHunterConfig {
   std::vector<std::string> extra_yara_dirs;
   std::string generator = "kensa 0.1.0";
   collection::CollectionLimits limits;
+  // The Public Suffix List for the reports' IOCs (Debian's publicsuffix package).
+  std::string public_suffix_list = indicators::kDefaultPublicSuffixListPath;
   // PEM private keys that open X509-scheme Velociraptor containers (collection::LoadPrivateKeys
   // of the service's collection_key_file): the Velociraptor server's Frontend key.
   std::vector<std::string> private_keys_pem;
@@ -72,6 +74,7 @@ class CollectionHunter {
   std::optional<HuntRules> sigma_;  // absent when no Sigma rule is loaded
   HostCheckRules checks_;
   std::shared_ptr<const yara_scan::RuleSet> yara_;
+  std::optional<indicators::PublicSuffixList> public_suffixes_;
 };
 
 }  // namespace kensa::hunt

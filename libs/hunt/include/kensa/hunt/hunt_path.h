@@ -25,6 +25,7 @@
 #include "kensa/core/status.h"
 #include "kensa/forensics/v1/hunt.pb.h"
 #include "kensa/hunt/host_checks.h"
+#include "kensa/indicators/public_suffix_list.h"
 #include "kensa/hunt/sweeps.h"
 #include "kensa/sigma/rule_set.h"
 
@@ -50,6 +51,9 @@ struct HuntConfig {
   std::string generator = "kensa";
   // What opens an encrypted collection (a Velociraptor container) given by path.
   collection::CollectionSecrets collection_secrets;
+  // The Public Suffix List for the report's IOCs (report_indicators.h); without it the report
+  // lists none. Not owned.
+  const indicators::PublicSuffixList* public_suffixes = nullptr;
 };
 
 // Sigma rules loaded for a hunt.
