@@ -17,4 +17,16 @@ Status HuntEvtx(ByteSpan file, const sigma::RuleSet& rules, const HuntCallback& 
       stats, limits);
 }
 
+Status HuntEvt(ByteSpan file, std::string_view channel, const sigma::RuleSet& rules, const HuntCallback& on_match,
+               evtx::ParseStats* stats, const evtx::EvtLimits& limits) {
+  EvtxEventView view;
+  return evtx::ParseEvt(
+      file, channel,
+      [&](const evtx::Event& event) {
+        view.Reset(event);
+        sigma::Match(rules, view, [&](const sigma::Rule& rule) { on_match(event, rule); });
+      },
+      stats, limits);
+}
+
 }  // namespace kensa::hunt

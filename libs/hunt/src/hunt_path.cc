@@ -1,4 +1,6 @@
 #include "kensa/hunt/hunt_path.h"
+
+#include "kensa/evtx/evt_parser.h"
 #include "kensa/hunt/report_indicators.h"
 
 #include <algorithm>
@@ -67,15 +69,21 @@ std::string FieldOrEmpty(const evtx::Event& event, std::string_view name) {
   return value == nullptr ? std::string() : *value;
 }
 
-// True when the file at `path` starts with the EVTX signature. Unreadable files are not EVTX
-// here; HuntPath names a single unreadable file given by the user.
-bool HasEvtxSignature(const fs::path& path) {
+// True when `head` starts an event log: EVTX ("ElfFile") or the legacy .evt of XP and 2003.
+bool IsEventLog(ByteSpan head) {
+  return (head.size() >= kEvtxSignature.size() && std::equal(kEvtxSignature.begin(), kEvtxSignature.end(), head.begin())) ||
+         evtx::IsEvt(head);
+}
+
+// True when the file at `path` starts as an event log. Unreadable files are not logs here;
+// HuntPath names a single unreadable file given by the user.
+bool HasEventLogSignature(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
   std::array<char, kEvtxSignature.size()> head{};
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  return in.gcount() == static_cast<std::streamsize>(head.size()) &&
-         std::string_view(head.data(), head.size()) == kEvtxSignature;
+  if (in.gcount() != static_cast<std::streamsize>(head.size())) return false;
+  return IsEventLog(ByteSpan(reinterpret_cast<const std::uint8_t*>(head.data()), head.size()));
 }
 
 Status CollectFolder(const fs::path& folder, const HuntConfig& config,
@@ -94,7 +102,7 @@ Status CollectFolder(const fs::path& folder, const HuntConfig& config,
     if (++entries > kMaxDirectoryEntries || files->size() >= config.max_files) break;
     std::error_code type_error;
     if (!it->is_regular_file(type_error) || type_error) continue;
-    if (HasEvtxSignature(it->path())) files->push_back(it->path().string());
+    if (HasEventLogSignature(it->path())) files->push_back(it->path().string());
   }
   // Directory order is the file system's; sorted paths make reports reproducible.
   std::sort(files->begin(), files->end());
@@ -140,9 +148,7 @@ void HuntBytes(const std::string& file, ByteSpan bytes, const HuntRules& rules, 
   input->set_size_bytes(bytes.size());
   evtx::ParseStats stats;
   std::uint64_t dropped = 0;
-  const Status status = HuntEvtx(
-      bytes, rules.rules,
-      [&](const evtx::Event& event, const sigma::Rule& rule) {
+  const auto on_match = [&](const evtx::Event& event, const sigma::Rule& rule) {
         RuleCount& count = (*counts)[&rule];
         count.rule = &rule;
         ++count.count;
@@ -152,8 +158,11 @@ void HuntBytes(const std::string& file, ByteSpan bytes, const HuntRules& rules, 
           return;
         }
         FillFinding(event, rule, file, report->add_findings());
-      },
-      &stats);
+  };
+  // A legacy .evt (XP, 2003) names no channel: its file name does (SecEvent.Evt is Security).
+  const Status status = evtx::IsEvt(bytes)
+                            ? HuntEvt(bytes, evtx::EvtChannelFromFileName(file), rules.rules, on_match, &stats)
+                            : HuntEvtx(bytes, rules.rules, on_match, &stats);
   if (!status.ok()) input->set_error(status.message());
   input->set_records(stats.records);
   input->set_record_errors(stats.record_errors);
@@ -296,14 +305,14 @@ Result<HuntReport> HuntPath(const std::string& path, const HuntRules& rules,
   }
   if (fs::is_directory(status)) {
     KENSA_RETURN_IF_ERROR(CollectFolder(path, config, &files));
-    if (files.empty()) return FailedPreconditionError("no EVTX file under " + path);
+    if (files.empty()) return FailedPreconditionError("no event log (EVTX or .evt) under " + path);
   } else {
     if (!fs::is_regular_file(status)) return InvalidArgumentError("not a regular file: " + path);
     if (!std::ifstream(path, std::ios::binary)) {
       return PermissionDeniedError("cannot read " + path);
     }
-    if (!HasEvtxSignature(path)) {
-      return FailedPreconditionError("not an EVTX file (no ElfFile signature): " + path);
+    if (!HasEventLogSignature(path)) {
+      return FailedPreconditionError("not an event log (no EVTX ElfFile or .evt LfLe signature): " + path);
     }
     files.push_back(path);
   }
@@ -437,9 +446,7 @@ Result<HuntReport> HuntCollection(collection::Collection& collection, const Hunt
     auto bytes = collection.Read(item_path);
     if (!bytes) continue;
     ++files;
-    const bool evtx = bytes->size() >= kEvtxSignature.size() &&
-                      std::equal(kEvtxSignature.begin(), kEvtxSignature.end(), bytes->begin());
-    if (evtx && sigma_rules != nullptr) HuntBytes(item_path, *bytes, *sigma_rules, config, &report, &counts);
+    if (IsEventLog(*bytes) && sigma_rules != nullptr) HuntBytes(item_path, *bytes, *sigma_rules, config, &report, &counts);
   }
 
   HostCheckResult host = RunHostChecks(collection, checks);

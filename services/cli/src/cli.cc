@@ -68,7 +68,7 @@ hunt options:
   --lang en|ja              the language of the text and HTML reports (default: en)
   -o, --output FILE         write the --format report into FILE instead of standard output
   --out DIR                 also write hunt.json, hunt.html and hunt.txt into DIR
-  hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no EVTX
+  hunt exits 3 when PATH does not exist, 4 when it cannot be read, 5 when it holds no event log (EVTX, .evt)
   file or is an encrypted collection no given secret opens, 8 when the Sigma rules cannot be loaded; damaged logs are hunted as far as they decode
   and their errors are reported. See docs/hunt.md for the verdict rule.
 

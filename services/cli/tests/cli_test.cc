@@ -389,10 +389,10 @@ TEST_CASE("kensa hunt exits with triage's codes for a missing path, a folder wit
   REQUIRE(WriteFileAtomically(dir + "/notes.evtx", "not an event log").ok());
   auto no_evtx = RunKensa({"hunt", dir, "--sigma-rules", kSigmaWindowsRules});
   CHECK(no_evtx.code == kExitEmpty);
-  CHECK(no_evtx.err == "kensa: no EVTX file under " + dir + "\n");
+  CHECK(no_evtx.err == "kensa: no event log (EVTX or .evt) under " + dir + "\n");
   auto not_evtx = RunKensa({"hunt", dir + "/notes.evtx", "--sigma-rules", kSigmaWindowsRules});
   CHECK(not_evtx.code == kExitEmpty);
-  CHECK(not_evtx.err == "kensa: not an EVTX file (no ElfFile signature): " + dir + "/notes.evtx\n");
+  CHECK(not_evtx.err == "kensa: not an event log (no EVTX ElfFile or .evt LfLe signature): " + dir + "/notes.evtx\n");
 
   auto no_rules = RunKensa({"hunt", kCredentialAccess, "--no-kensa-sigma"});
   CHECK(no_rules.code == kExitUsage);

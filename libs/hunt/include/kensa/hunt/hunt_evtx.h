@@ -14,6 +14,7 @@
 
 #include "kensa/core/bytes.h"
 #include "kensa/core/status.h"
+#include "kensa/evtx/evt_parser.h"
 #include "kensa/evtx/evtx_parser.h"
 #include "kensa/sigma/rule.h"
 #include "kensa/sigma/rule_set.h"
@@ -27,5 +28,10 @@ using HuntCallback = std::function<void(const evtx::Event&, const sigma::Rule&)>
 // rule matches the event, in file order. Fails only as ParseEvtx does: when `file` is not EVTX.
 Status HuntEvtx(ByteSpan file, const sigma::RuleSet& rules, const HuntCallback& on_match,
                 evtx::ParseStats* stats, const evtx::EvtxLimits& limits = {});
+
+// The same over a legacy .evt log (evtx::ParseEvt); `channel` is the log's name, which the file
+// does not hold (evtx::EvtChannelFromFileName).
+Status HuntEvt(ByteSpan file, std::string_view channel, const sigma::RuleSet& rules, const HuntCallback& on_match,
+               evtx::ParseStats* stats, const evtx::EvtLimits& limits = {});
 
 }  // namespace kensa::hunt
