@@ -1,4 +1,5 @@
-// libFuzzer target: kensa::lnk's shortcut parser over arbitrary bytes. Seeds: plaso's shortcuts
+// libFuzzer target: kensa::lnk's shortcut parser, and its jump list DestList reader, over
+// arbitrary bytes. Seeds: plaso's shortcuts
 // and the shortcut of InQuest's GlobalSign campaign (scripts/fuzz extracts it with
 // lnk_script_fuzz_seeds.py into the build tree). Every mutation that keeps the 20-byte header
 // goes through the whole parser.
@@ -6,9 +7,20 @@
 #include <cstdint>
 #include <string>
 
+#include "kensa/lnk/dest_list.h"
 #include "kensa/lnk/lnk_parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  // The same bytes as a jump list's DestList stream: entries bounded, every path UTF-8.
+  if (auto list = kensa::lnk::ParseDestList(kensa::ByteSpan(data, size), 64)) {
+    if (list->entries.size() > 64) __builtin_trap();
+    for (const auto& entry : list->entries) {
+      kensa::analysis::v1::Anomaly probe;
+      probe.set_detail(entry.path + entry.host + entry.last_used);
+      std::string wire;
+      if (!probe.SerializeToString(&wire) || !probe.ParseFromString(wire)) __builtin_trap();
+    }
+  }
   kensa::lnk::LnkLimits limits;
   limits.max_shell_items = 16;
   limits.max_properties = 16;

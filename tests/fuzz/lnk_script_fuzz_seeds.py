@@ -11,6 +11,7 @@ layer the de-obfuscator peels; script_fuzz reads the first byte as the language
 import base64
 import os
 import shutil
+import subprocess
 import sys
 import zipfile
 
@@ -36,6 +37,18 @@ def members(zip_name, wanted):
 
 for name, data in members("2020-07-GlobalSign.zip", lambda n: n.endswith("system_lnk")):
     open(os.path.join(lnk_dir, "globalsign.lnk"), "wb").write(data)
+
+# A DestList stream of each layout (Windows 7's version 1, Windows 10's version 4).
+here = os.path.dirname(os.path.abspath(__file__))
+for version in (1, 4):
+    spec = os.path.join(lnk_dir, "destlist%d.json" % version)
+    with open(spec, "w") as handle:
+        handle.write('{"version": %d, "entries": [{"number": 1, "last_used": "2026-11-20T09:15:00Z", "count": 3, '
+                     '"host": "taro-pc", "path": "E:\\\\invoice.pdf.exe"}, {"number": 2, "last_used": '
+                     '"2026-10-01T08:00:00Z", "pinned": true, "path": "C:\\\\x.txt"}]}' % version)
+    subprocess.run([sys.executable, os.path.join(here, "..", "support", "make_destlist.py"),
+                    os.path.join(lnk_dir, "DestList%d" % version), spec], check=True, capture_output=True)
+    os.remove(spec)
 
 seeds = {}
 for name, data in members("2019-06-Emotet-Droppers.zip", lambda n: "unique_powershell/" in n):

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <map>
 #include <optional>
 #include <string_view>
 
 #include "kensa/core/bytes.h"
+#include "kensa/lnk/dest_list.h"
 #include "kensa/lnk/lnk_parser.h"
 #include "kensa/ole/compound_file.h"
 #include "tsv_row.h"
@@ -55,8 +58,10 @@ std::string UserOf(const std::string& path) {
 
 // `carved`: the shortcut was cut out of a larger file up to where the next one starts, so the
 // bytes after its end are the file's own structure, not appended data.
+// `used`: the jump list's DestList entry of this shortcut, when it has one.
 void AddRow(ShortcutTable* table, std::string* rows, const std::string& source, const std::string& user,
-            const std::string& location, ByteSpan bytes, bool carved = false) {
+            const std::string& location, ByteSpan bytes, bool carved = false,
+            const lnk::DestListEntry* used = nullptr) {
   if (table->shortcuts >= kMaxRows) return;
   auto lnk = lnk::ParseLnk(bytes);
   if (!lnk) {
@@ -74,12 +79,19 @@ void AddRow(ShortcutTable* table, std::string* rows, const std::string& source, 
     std::snprintf(serial, sizeof serial, "%08X", info.volume().drive_serial_number());
   }
   ++table->shortcuts;
-  internal::AppendTsvRow(rows, {info.access_time(), source, user, info.target_path(), info.arguments(),
+  // When the user opened it: the jump list's own record of the last use, else the target's last
+  // access as the shortcut recorded it.
+  const std::string time = used != nullptr && !used->last_used.empty() ? used->last_used : info.access_time();
+  internal::AppendTsvRow(rows, {time, info.access_time(), source, user, info.target_path(), info.arguments(),
                                 info.command_line(), info.working_dir(), info.creation_time(), info.write_time(),
                                 info.file_size() ? std::to_string(info.file_size()) : "",
                                 info.has_volume() ? info.volume().drive_type() : "", serial,
                                 info.has_volume() ? info.volume().volume_label() : "", info.network_share(),
-                                info.tracker().machine_id(), info.tracker().mac_address(), anomalies, location});
+                                info.tracker().machine_id(), info.tracker().mac_address(), anomalies, location,
+                                used != nullptr ? used->last_used : "",
+                                used != nullptr ? (used->pinned ? "yes" : "no") : "",
+                                used != nullptr && used->interaction_count > 0 ? std::to_string(used->interaction_count) : "",
+                                used != nullptr ? used->host : ""});
 }
 
 // AutomaticDestinations: every stream but DestList is a shortcut, named by its entry number.
@@ -91,6 +103,19 @@ void ReadAutomaticDestinations(ShortcutTable* table, std::string* rows, const st
     return;
   }
   std::vector<analysis::v1::Anomaly> anomalies(file->anomalies().begin(), file->anomalies().end());
+  // DestList: per entry number, when the application last opened it, pins, counts and host.
+  std::map<std::uint32_t, lnk::DestListEntry> used;
+  for (const auto& entry : file->entries()) {
+    if (entry.type != ole::EntryType::kStream || AsciiLower(entry.name) != "destlist") continue;
+    auto stream = file->ReadEntry(entry, &anomalies);
+    auto list = stream ? lnk::ParseDestList(*stream) : Result<lnk::DestList>(stream.error());
+    if (!list) {
+      table->problems.push_back(path + "#DestList: " + list.error().message());
+      continue;
+    }
+    if (list->truncated) table->problems.push_back(path + "#DestList: cut inside an entry; the entries before it were read");
+    for (auto& destination : list->entries) used.emplace(destination.entry_number, std::move(destination));
+  }
   for (const auto& entry : file->entries()) {
     if (entry.type != ole::EntryType::kStream || AsciiLower(entry.name) == "destlist") continue;
     auto stream = file->ReadEntry(entry, &anomalies);
@@ -98,7 +123,14 @@ void ReadAutomaticDestinations(ShortcutTable* table, std::string* rows, const st
       table->problems.push_back(path + "#" + entry.name + ": " + stream.error().message());
       continue;
     }
-    AddRow(table, rows, "jumplist", user, path + "#" + entry.name, *stream);
+    // Shortcut streams are named by their DestList entry number in hex ("1a").
+    const lnk::DestListEntry* destination = nullptr;
+    char* parsed_end = nullptr;
+    const unsigned long number = std::strtoul(entry.name.c_str(), &parsed_end, 16);
+    if (!entry.name.empty() && parsed_end != nullptr && *parsed_end == '\0') {
+      if (auto it = used.find(static_cast<std::uint32_t>(number)); it != used.end()) destination = &it->second;
+    }
+    AddRow(table, rows, "jumplist", user, path + "#" + entry.name, *stream, false, destination);
   }
   if (!anomalies.empty()) {
     std::string codes;
@@ -168,9 +200,9 @@ ShortcutTable DeriveShortcutTable(const collection::Collection& collection) {
   }
   if (!rows.empty()) {
     table.tsv =
-        "target_accessed\tsource\tuser\ttarget_path\targuments\tcommand_line\tworking_dir\ttarget_created\t"
+        "time\ttarget_accessed\tsource\tuser\ttarget_path\targuments\tcommand_line\tworking_dir\ttarget_created\t"
         "target_modified\ttarget_size\tdrive_type\tvolume_serial\tvolume_label\tnetwork_share\tmachine_id\t"
-        "mac_address\tanomalies\tshortcut\n" +
+        "mac_address\tanomalies\tshortcut\tjumplist_last_used\tjumplist_pinned\tjumplist_uses\tjumplist_host\n" +
         rows;
   }
   return table;

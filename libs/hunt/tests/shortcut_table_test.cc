@@ -50,7 +50,14 @@ struct ShortcutCollection {
     // NeroInfoTool (benign).
     MakeLnk(work + "/1", "E:\\invoice.pdf.exe", "", "--drive-type 2 --serial 5a5a0001");
     fs::copy_file("../shared/corpora/plaso-test-data/test_data/NeroInfoTool.lnk", work + "/2");
-    std::ofstream(work + "/DestList", std::ios::binary) << std::string(32, '\0');
+    // Its DestList (Windows 10's version 4): the stick's program opened three times on TARO-PC,
+    // NeroInfoTool pinned.
+    std::ofstream(work + "/destlist.json")
+        << R"json({"version": 4, "entries": [
+             {"number": 1, "last_used": "2026-11-20T09:15:00Z", "count": 3, "host": "taro-pc", "path": "E:\\invoice.pdf.exe"},
+             {"number": 2, "last_used": "2026-10-01T08:00:00Z", "pinned": true, "count": 12, "host": "taro-pc",
+              "path": "C:\\Program Files (x86)\\Nero\\Nero 9\\Nero InfoTool\\InfoTool.exe"}]})json";
+    RunCommand("python3 tests/support/make_destlist.py '" + work + "/DestList' '" + work + "/destlist.json' >/dev/null");
     RunCommand("cd '" + work + "' && gsf createole jump.ms 1 2 DestList 2>/dev/null");
     Put(std::string(kProfile) + "Recent/AutomaticDestinations/5f7b5f1e01b83767.automaticDestinations-ms",
         work + "/jump.ms");
@@ -112,18 +119,17 @@ TEST_CASE("Recent items, both kinds of jump list and Startup and desktop shortcu
   CHECK(table.shortcuts == 6);
   const auto lines = Lines(table.tsv);
   REQUIRE(lines.size() == 7);
-  CHECK(lines[0].starts_with("target_accessed\tsource\tuser\ttarget_path\targuments\tcommand_line\t"));
+  CHECK(lines[0].starts_with("time\ttarget_accessed\tsource\tuser\ttarget_path\targuments\tcommand_line\t"));
+  CHECK(lines[0].ends_with("\tshortcut\tjumplist_last_used\tjumplist_pinned\tjumplist_uses\tjumplist_host"));
   std::map<std::string, std::string> by_target;
   for (std::size_t i = 1; i < lines.size(); ++i) {
-    const auto first = lines[i].find('\t');
-    const auto second = lines[i].find('\t', first + 1);
-    const auto third = lines[i].find('\t', second + 1);
-    const auto fourth = lines[i].find('\t', third + 1);
-    by_target[lines[i].substr(third + 1, fourth - third - 1)] = lines[i];
+    std::size_t start = 0;
+    for (int column = 0; column < 4; ++column) start = lines[i].find('\t', start) + 1;
+    by_target[lines[i].substr(start, lines[i].find('\t', start) - start)] = lines[i];
   }
   // The campaign's shortcut, with what Windows recorded of the attacker's machine.
   const std::string& campaign = by_target["C:\\\\Windows\\\\System32\\\\wscript.exe"];
-  CHECK(campaign.starts_with("2020-05-07T14:30:18.728731Z\trecent\ttaro\t"));
+  CHECK(campaign.starts_with("2020-05-07T14:30:18.728731Z\t2020-05-07T14:30:18.728731Z\trecent\ttaro\t"));
   CHECK(Contains(campaign, "\tdesktop-3qp1nmc\t00:50:56:92:a7:d5\t"));
   CHECK(Contains(campaign, "/Recent/請求書.lnk"));
   // Jump list entries name their stream; the USB stick's type and serial number are kept.
@@ -131,6 +137,11 @@ TEST_CASE("Recent items, both kinds of jump list and Startup and desktop shortcu
   CHECK(Contains(usb, "\tjumplist\ttaro\t"));
   CHECK(Contains(usb, "\tDRIVE_REMOVABLE\t5A5A0001\t"));
   CHECK(Contains(usb, ".automaticDestinations-ms#1"));
+  // Its time is the jump list's last use, and the DestList's pin, count and host follow it.
+  CHECK(usb.starts_with("2026-11-20T09:15:00Z\t"));
+  CHECK(usb.ends_with(".automaticDestinations-ms#1\t2026-11-20T09:15:00Z\tno\t3\ttaro-pc"));
+  CHECK(by_target["C:\\\\Program Files (x86)\\\\Nero\\\\Nero 9\\\\Nero InfoTool\\\\InfoTool.exe"].ends_with(
+      "#2\t2026-10-01T08:00:00Z\tyes\t12\ttaro-pc"));
   CHECK(by_target.count("C:\\\\Program Files (x86)\\\\Nero\\\\Nero 9\\\\Nero InfoTool\\\\InfoTool.exe") == 1);
   CHECK(Contains(by_target["C:\\\\Users\\\\taro\\\\Downloads\\\\scan_2026.iso"], "\tjumplist_custom\t"));
   CHECK(Contains(by_target["C:\\\\Users\\\\taro\\\\Downloads\\\\scan_2026.iso"], ".customDestinations-ms@16"));

@@ -6,10 +6,9 @@
 // folder and desktop shortcuts. One row per shortcut, so that the host checks in
 // rules/hunt/windows.yaml can flag shortcuts that start script hosts with a payload, programs
 // opened from removable or network drives, double extensions and disk images, with the
-// target's times for the timeline.
-//
-// Not read: a jump list's DestList stream (its per-entry access times and pin state); the
-// shortcuts' own times stand in for it.
+// target's times for the timeline. A jump list's DestList stream (libs/lnk dest_list.h) gives
+// each of its shortcuts when the application last opened it, its pin, its use count (Windows 10)
+// and the NetBIOS name of the computer it was opened on.
 
 #include <string>
 #include <vector>
@@ -19,9 +18,12 @@
 namespace kensa::hunt {
 
 struct ShortcutTable {
-  // target_accessed, source, user, target_path, arguments, command_line, working_dir,
-  // target_created, target_modified, target_size, drive_type, volume_serial, volume_label,
-  // network_share, machine_id, mac_address, anomalies, shortcut; empty when no shortcut was read.
+  // time (when the user last opened it: the DestList's last use for a jump list entry, else
+  // target_accessed), target_accessed, source, user, target_path, arguments, command_line,
+  // working_dir, target_created, target_modified, target_size, drive_type, volume_serial,
+  // volume_label, network_share, machine_id, mac_address, anomalies, shortcut,
+  // jumplist_last_used, jumplist_pinned (yes/no), jumplist_uses, jumplist_host; empty when no
+  // shortcut was read.
   std::string tsv;
   std::size_t files_read = 0;
   std::size_t shortcuts = 0;
