@@ -1197,7 +1197,13 @@ Result<OoxmlAnalysis> AnalyzeOoxml(ByteSpan data, std::string_view file_name,
   // An encrypted OOXML document is a compound file, not a zip: no password applies here.
   auto listing = archive::ReadArchive(data, {}, limits.archive);
   if (!listing) return listing.error();
-  OoxmlReader reader(*listing, file_name, limits);
+  return AnalyzeOoxml(*listing, file_name, limits);
+}
+
+OoxmlAnalysis AnalyzeOoxml(const archive::ArchiveListing& package, std::string_view file_name,
+                           const OoxmlLimits& limits) {
+  InstallXmlAllocator();
+  OoxmlReader reader(package, file_name, limits);
   return reader.Run();
 }
 

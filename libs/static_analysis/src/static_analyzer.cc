@@ -1,3 +1,4 @@
+#include "kensa/archive/archive_reader.h"
 #include "kensa/static_analysis/static_analyzer.h"
 
 #include <algorithm>
@@ -206,20 +207,23 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
     AnalyzeOlePackages(data, &result, children);
   }
 
+  // An OOXML package is unzipped once, for its parts and for its Excel 4.0 macro sheets.
+  std::optional<archive::ArchiveListing> package;
   if (sample->file_type().format() == "ooxml") {
     OoxmlLimits ooxml_limits;
     ooxml_limits.archive = config.archive_limits;
-    auto ooxml = AnalyzeOoxml(data, file_name, ooxml_limits);
-    if (ooxml) {
-      AddOoxmlToResult(std::move(*ooxml), &result, children, &decoded_texts);
+    // An encrypted OOXML document is a compound file, not a zip: no password applies here.
+    auto listing = archive::ReadArchive(data, {}, ooxml_limits.archive);
+    if (listing) {
+      package = std::move(*listing);
+      AddOoxmlToResult(AnalyzeOoxml(*package, file_name, ooxml_limits), &result, children, &decoded_texts);
     } else {
-      result.add_errors("ooxml: " + ooxml.error().message());
+      result.add_errors("ooxml: " + listing.error().message());
     }
   }
 
   // Excel 4.0 macro formulas are tokens (BIFF Ptg, XLSB Rgce) or XML the strings never show.
-  AnalyzeExcel4Macros(data, sample->file_type().format(), config.archive_limits, &result,
-                      &decoded_texts);
+  AnalyzeExcel4Macros(data, sample->file_type().format(), package ? &*package : nullptr, &result, &decoded_texts);
 
   if (sample->file_type().format() == "rtf") {
     // Objects are hex inside the RTF: string extraction never sees their text.

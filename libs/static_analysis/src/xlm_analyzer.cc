@@ -32,19 +32,13 @@ std::optional<xlm::XlmAnalysis> AnalyzeCompoundFile(ByteSpan data,
   return std::nullopt;
 }
 
-std::optional<xlm::XlmAnalysis> AnalyzePackage(ByteSpan data, const archive::ArchiveLimits& limits,
-                                               analysis::v1::StaticResult* result) {
-  // Zip names are stored as they are: a package without "xl/" holds no workbook, and Word and
-  // PowerPoint documents are not unpacked a second time.
-  const std::string_view raw(reinterpret_cast<const char*>(data.data()), data.size());
-  if (raw.find("xl/") == std::string_view::npos) return std::nullopt;
-  auto listing = archive::ReadArchive(data, {}, limits);
-  if (!listing) {
-    result->add_errors("xlm: " + listing.error().message());
-    return std::nullopt;
-  }
+std::optional<xlm::XlmAnalysis> AnalyzePackage(const archive::ArchiveListing& package) {
+  // A package without parts under "xl/" holds no workbook (a Word or PowerPoint document).
+  const bool workbook = std::any_of(package.members.begin(), package.members.end(),
+                                    [](const archive::ArchiveMember& member) { return member.name.find("xl/") != std::string::npos; });
+  if (!workbook) return std::nullopt;
   std::vector<xlm::PackagePart> parts;
-  for (const auto& member : listing->members) {
+  for (const auto& member : package.members) {
     if (member.extracted) parts.push_back({member.name, member.data});
   }
   auto analysis = xlm::AnalyzeSpreadsheetPackage(parts);
@@ -57,15 +51,14 @@ std::optional<xlm::XlmAnalysis> AnalyzePackage(ByteSpan data, const archive::Arc
 
 }  // namespace
 
-void AnalyzeExcel4Macros(ByteSpan data, std::string_view format,
-                         const archive::ArchiveLimits& archive_limits,
+void AnalyzeExcel4Macros(ByteSpan data, std::string_view format, const archive::ArchiveListing* package,
                          analysis::v1::StaticResult* result,
                          std::vector<std::pair<std::string, std::string>>* decoded_texts) {
   std::optional<xlm::XlmAnalysis> analysis;
   if (format == "ole2") {
     analysis = AnalyzeCompoundFile(data, result);
   } else if (format == "ooxml") {
-    analysis = AnalyzePackage(data, archive_limits, result);
+    if (package != nullptr) analysis = AnalyzePackage(*package);
   } else if (xlm::LooksLikeSylk(data)) {
     analysis = xlm::AnalyzeSylk(data);
   }

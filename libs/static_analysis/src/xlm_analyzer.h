@@ -25,9 +25,9 @@
 namespace kensa::static_analysis {
 
 // Fills result->xlm (when the sample is a workbook) and anomalies; appends ("xlm", formulas)
-// to decoded_texts.
-void AnalyzeExcel4Macros(ByteSpan data, std::string_view format,
-                         const archive::ArchiveLimits& archive_limits,
+// to decoded_texts. `package`: for an OOXML sample, its zip as the static stage read it (null
+// when it could not be read: then there is nothing to look at).
+void AnalyzeExcel4Macros(ByteSpan data, std::string_view format, const archive::ArchiveListing* package,
                          analysis::v1::StaticResult* result,
                          std::vector<std::pair<std::string, std::string>>* decoded_texts);
 

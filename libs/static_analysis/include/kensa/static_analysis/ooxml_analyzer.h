@@ -113,6 +113,11 @@ struct OoxmlAnalysis {
 Result<OoxmlAnalysis> AnalyzeOoxml(ByteSpan data, std::string_view file_name,
                                    const OoxmlLimits& limits = {});
 
+// The same over a package already read with archive::ReadArchive (limits.archive): the static
+// stage reads a package once for this and for its Excel 4.0 macro sheets.
+OoxmlAnalysis AnalyzeOoxml(const archive::ArchiveListing& package, std::string_view file_name,
+                           const OoxmlLimits& limits = {});
+
 // Moves an analysis into the static stage's result: info into result->ooxml, anomalies, the
 // VBA project's OfficeInfo into result->office (its modules' sources into decoded_texts as
 // "office.vba:<module>", like OLE2 documents), embedded parts into result->extracted_files and
