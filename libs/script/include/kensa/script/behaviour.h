@@ -15,7 +15,8 @@
 namespace kensa::script {
 
 struct ScriptFinding {
-  // "encoded_command", "download_cradle", "execution", "amsi_bypass", "persistence".
+  // "encoded_command", "download_cradle", "execution", "amsi_bypass", "persistence", and for
+  // shell scripts also "reverse_shell", "defense_evasion", "credential_access".
   std::string kind;
   // The construct as the rule names it ("Net.WebClient.DownloadString", "schtasks /create").
   std::string keyword;

@@ -35,9 +35,11 @@ enum class Language {
   kHtml,
   // A process command line (an LNK target and arguments): cmd syntax around other languages.
   kCommandLine,
+  // Unix shell scripts (sh, bash): droppers and backdoors of Linux servers.
+  kShell,
 };
 
-// "powershell", "vbscript", "jscript", "batch", "html", "command_line".
+// "powershell", "vbscript", "jscript", "batch", "html", "command_line", "shell".
 std::string_view LanguageName(Language language);
 
 // The language for a kensa::identify script tag ("powershell", "vbscript", "jscript", "batch",
