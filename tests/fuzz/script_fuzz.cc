@@ -1,9 +1,11 @@
 // libFuzzer target: kensa::script's de-obfuscator and behaviour finder over arbitrary text. The
-// first byte picks the language (PowerShell, VBScript, JScript, batch, HTML, command line); the
+// first byte picks the language (PowerShell, VBScript, JScript, batch, HTML, command line,
+// shell); the
 // rest is read as a script file. Seeds (scripts/fuzz, lnk_script_fuzz_seeds.py): InQuest's
 // PowerShell/VBScript droppers and hand-written samples of every layer, each behind its byte.
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "kensa/analysis/v1/script.pb.h"
@@ -15,8 +17,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   using kensa::script::Language;
   constexpr Language kLanguages[] = {Language::kPowerShell, Language::kVbScript, Language::kJScript,
-                                     Language::kBatch,      Language::kHtml,     Language::kCommandLine};
-  const Language language = kLanguages[data[0] % 6];
+                                     Language::kBatch,      Language::kHtml,     Language::kCommandLine,
+                                     Language::kShell};
+  const Language language = kLanguages[data[0] % std::size(kLanguages)];
   constexpr std::size_t kMaxText = 256 * 1024;  // keeps each run short
   const std::string text = kensa::script::DecodeScriptBytes(kensa::ByteSpan(data + 1, size - 1), kMaxText);
 
