@@ -116,11 +116,12 @@ Status ParseEvt(ByteSpan file, std::string_view channel, const std::function<voi
   const auto error = [&](std::string message) {
     if (counts.errors.size() < limits.max_error_messages) counts.errors.push_back(std::move(message));
   };
-  // Record number -> the record, the first copy found winning: a log that wrapped keeps stale
-  // copies of overwritten records only where newer ones have not reached yet.
-  std::map<std::uint32_t, Event> events;
+  // Record number -> where its record is, the first copy found winning: a log that wrapped
+  // keeps stale copies of overwritten records only where newer ones have not reached yet. Only
+  // the places are kept, so that a large log costs 16 bytes a record until it is decoded.
+  std::map<std::uint32_t, std::pair<std::uint64_t, std::uint32_t>> places;
   std::uint64_t offset = kHeaderSize;
-  while (offset + kFixedRecordSize <= file.size() && events.size() < limits.max_records) {
+  while (offset + kFixedRecordSize <= file.size() && places.size() < limits.max_records) {
     const std::uint32_t length = U32(file, offset);
     const bool framed = HasBytesAt(file, offset + 4, kSignature) && length >= kFixedRecordSize &&
                         length <= limits.max_record_bytes && length % 4 == 0 && length <= file.size() - offset &&
@@ -133,19 +134,18 @@ Status ParseEvt(ByteSpan file, std::string_view channel, const std::function<voi
       offset += 4;  // records start on 4-byte boundaries
       continue;
     }
-    auto parsed = DecodeRecord(SubSpan(file, offset, length), channel, limits);
-    if (!parsed) {
-      ++counts.record_errors;
-      error("offset " + std::to_string(offset) + ": record offsets outside the record");
-      offset += 4;
-      continue;
-    }
-    events.emplace(parsed->record_number, std::move(parsed->event));
+    places.emplace(U32(file, offset + 8), std::make_pair(offset, length));
     offset += length;
   }
-  for (const auto& [number, event] : events) {
+  for (const auto& [number, place] : places) {
+    auto parsed = DecodeRecord(SubSpan(file, place.first, place.second), channel, limits);
+    if (!parsed) {
+      ++counts.record_errors;
+      error("offset " + std::to_string(place.first) + ": record offsets outside the record");
+      continue;
+    }
     ++counts.records;
-    on_event(event);
+    on_event(parsed->event);
   }
   return Status::Ok();
 }
