@@ -69,6 +69,17 @@ const char* LevelWord(report::v1::Level level) {
   }
 }
 
+// A file extracted from a malicious sample is known bad itself only when its own analysis says
+// so: a DLL side-loading package also carries the signed program that loads the DLL, and a
+// document its pictures; those must not make every host that has them look compromised.
+bool ChildIsBad(const report::v1::ChildResult& child) {
+  const auto high = [](const auto& signatures) {
+    return std::any_of(signatures.begin(), signatures.end(),
+                       [](const analysis::v1::Signature& s) { return s.severity() >= analysis::v1::SEVERITY_HIGH; });
+  };
+  return high(child.static_result().signatures()) || high(child.sandbox_result().signatures());
+}
+
 }  // namespace
 
 std::map<std::string, std::string> IocList::AllValues() const {
@@ -102,7 +113,9 @@ void AddReportIocs(const report::v1::Report& report, const std::string& origin, 
     if (!hashes.sha1().empty()) AddIoc(hashes.sha1(), origin, iocs);
   };
   add_hashes(report.submission().sample().hashes());
-  for (const auto& child : report.children()) add_hashes(child.submission().sample().hashes());
+  for (const auto& child : report.children()) {
+    if (ChildIsBad(child)) add_hashes(child.submission().sample().hashes());
+  }
   for (const auto& indicator : report.indicators()) {
     switch (indicator.type()) {
       case analysis::v1::INDICATOR_TYPE_DOMAIN:

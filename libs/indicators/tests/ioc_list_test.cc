@@ -16,8 +16,15 @@ kensa::report::v1::Report MaliciousReport() {
   auto* hashes = report.mutable_submission()->mutable_sample()->mutable_hashes();
   hashes->set_sha256(std::string(64, 'A'));
   hashes->set_sha1(std::string(40, 'b'));
-  auto* child = report.add_children()->mutable_submission()->mutable_sample()->mutable_hashes();
-  child->set_sha256(std::string(64, 'c'));
+  // The payload a dropper carries, and the signed program of a side-loading pair beside it.
+  auto* payload = report.add_children();
+  payload->mutable_submission()->mutable_sample()->mutable_hashes()->set_sha256(std::string(64, 'c'));
+  auto* signature = payload->mutable_static_result()->add_signatures();
+  signature->set_name("process_injection_imports");
+  signature->set_severity(kensa::analysis::v1::SEVERITY_HIGH);
+  auto* loader = report.add_children();
+  loader->mutable_submission()->mutable_sample()->mutable_hashes()->set_sha256(std::string(64, 'd'));
+  loader->mutable_static_result()->add_signatures()->set_severity(kensa::analysis::v1::SEVERITY_LOW);
   const auto add = [&](kensa::analysis::v1::IndicatorType type, const std::string& value) {
     auto* indicator = report.add_indicators();
     indicator->set_type(type);
@@ -55,7 +62,7 @@ TEST_CASE("values are typed by their shape; anything else is refused") {
   CHECK(iocs.ips.at("10.0.0.1") == "a");
 }
 
-TEST_CASE("a malicious report gives its hashes, children's hashes and network indicators") {
+TEST_CASE("a malicious report gives its hashes, its bad children's hashes and network indicators") {
   const auto report = MaliciousReport();
   REQUIRE(ki::ReportMakesIocsKnownBad(report));
   const std::string origin = ki::ReportOrigin(report);
