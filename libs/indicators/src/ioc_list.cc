@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
+#include <array>
 
 #include "kensa/core/bytes.h"
 #include "kensa/core/file.h"
@@ -69,6 +70,22 @@ const char* LevelWord(report::v1::Level level) {
   }
 }
 
+// Names every Windows host and browser talks to, which malware also names (certificate
+// revocation and timestamp servers of a signed sample, XML namespaces, update checks): never
+// indicators of compromise on their own.
+bool IsCommonInfrastructure(std::string_view domain) {
+  static constexpr std::array<std::string_view, 24> kDomains = {
+      "microsoft.com",   "windows.com",     "windowsupdate.com", "msftncsi.com",    "live.com",
+      "office.com",      "digicert.com",    "verisign.com",      "symantec.com",    "globalsign.com",
+      "globalsign.net",  "sectigo.com",     "comodoca.com",      "usertrust.com",   "thawte.com",
+      "entrust.net",     "letsencrypt.org", "google.com",        "gstatic.com",     "apple.com",
+      "mozilla.org",     "w3.org",          "openxmlformats.org", "adobe.com"};
+  return std::any_of(kDomains.begin(), kDomains.end(), [&](std::string_view known) {
+    return domain == known || (domain.size() > known.size() && domain.ends_with(known) &&
+                               domain[domain.size() - known.size() - 1] == '.');
+  });
+}
+
 // A file extracted from a malicious sample is known bad itself only when its own analysis says
 // so: a DLL side-loading package also carries the signed program that loads the DLL, and a
 // document its pictures; those must not make every host that has them look compromised.
@@ -119,9 +136,15 @@ void AddReportIocs(const report::v1::Report& report, const std::string& origin, 
   for (const auto& indicator : report.indicators()) {
     switch (indicator.type()) {
       case analysis::v1::INDICATOR_TYPE_DOMAIN:
+        if (!IsCommonInfrastructure(AsciiLower(indicator.value()))) AddIoc(indicator.value(), origin, iocs);
+        break;
       case analysis::v1::INDICATOR_TYPE_IPV4:
       case analysis::v1::INDICATOR_TYPE_SHA256: AddIoc(indicator.value(), origin, iocs); break;
-      case analysis::v1::INDICATOR_TYPE_URL: AddIoc(UrlHost(indicator.value()), origin, iocs); break;
+      case analysis::v1::INDICATOR_TYPE_URL: {
+        const std::string host = AsciiLower(UrlHost(indicator.value()));
+        if (!IsCommonInfrastructure(host)) AddIoc(host, origin, iocs);
+        break;
+      }
       default: break;
     }
   }

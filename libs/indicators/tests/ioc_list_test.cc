@@ -33,6 +33,10 @@ kensa::report::v1::Report MaliciousReport() {
   add(kensa::analysis::v1::INDICATOR_TYPE_URL, "https://user:pw@CDN.Evil.example:8443/p?x=1");
   add(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN, "c2.evil.example.");
   add(kensa::analysis::v1::INDICATOR_TYPE_IPV4, "198.51.100.7");
+  // A signed sample's revocation server and a namespace: every host talks to or names them.
+  add(kensa::analysis::v1::INDICATOR_TYPE_URL, "http://crl3.digicert.com/sha2-assured-cs-g1.crl");
+  add(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN, "schemas.openxmlformats.org");
+  add(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN, "notmicrosoft.com");
   add(kensa::analysis::v1::INDICATOR_TYPE_FILE_PATH, "C:\\Users\\Public\\a.exe");  // not swept
   add(kensa::analysis::v1::INDICATOR_TYPE_MUTEX, "Global\\x");                     // not swept
   report.mutable_verdict()->set_level(kensa::report::v1::LEVEL_MALICIOUS);
@@ -71,7 +75,7 @@ TEST_CASE("a malicious report gives its hashes, its bad children's hashes and ne
   ki::AddReportIocs(report, origin, &iocs);
   using Origins = std::map<std::string, std::string>;
   CHECK(iocs.hashes == Origins{{std::string(64, 'a'), origin}, {std::string(40, 'b'), origin}, {std::string(64, 'c'), origin}});
-  CHECK(iocs.domains == Origins{{"cdn.evil.example", origin}, {"c2.evil.example", origin}});
+  CHECK(iocs.domains == Origins{{"cdn.evil.example", origin}, {"c2.evil.example", origin}, {"notmicrosoft.com", origin}});
   CHECK(iocs.ips == Origins{{"198.51.100.7", origin}});
   // The store keeps one flat map; reading it back gives the same list.
   ki::IocList again;
