@@ -304,15 +304,22 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
   if (collection.passwords_size() > 0) {
     std::string joined;
     for (const auto& password : collection.passwords()) joined += password + '\n';
-    result_version += ":passwords-" + hashing::Sha256Hex(ByteSpan(reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size()));
+    const ByteSpan bytes(reinterpret_cast<const std::uint8_t*>(joined.data()), joined.size());
+    result_version += ":passwords-" + hashing::Sha256Hex(bytes);
   }
+  // The archive is read from the blob store once, when the hunt or the sweep needs it.
+  std::optional<Bytes> archive;
+  const auto read_archive = [&]() -> Status {
+    if (archive) return Status::Ok();
+    KENSA_ASSIGN_OR_RETURN(archive, orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
+    return Status::Ok();
+  };
   forensics::v1::HuntReport report;
   KENSA_ASSIGN_OR_RETURN(auto stored, orchestrator_.store().GetResult(sha256, kForensicStage, result_version));
   const bool reused = stored && !task.reanalyze() && report.ParseFromString(*stored);
   if (!reused) {
-    KENSA_ASSIGN_OR_RETURN(const Bytes archive,
-                           orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
-    KENSA_ASSIGN_OR_RETURN(report, hunt_(archive, collection));
+    KENSA_RETURN_IF_ERROR(read_archive());
+    KENSA_ASSIGN_OR_RETURN(report, hunt_(*archive, collection));
     KENSA_RETURN_IF_ERROR(
         orchestrator_.store().PutResult(sha256, kForensicStage, result_version, report.SerializeAsString()));
   }
@@ -323,9 +330,8 @@ Status ForensicStage::Run(const pipeline::v1::Task& task) {
     indicators::IocList iocs;
     for (const auto& [value, origin] : known) indicators::AddIoc(value, origin, &iocs);
     if (!iocs.empty()) {
-      KENSA_ASSIGN_OR_RETURN(const Bytes archive,
-                             orchestrator_.blobs().Get(sha256, orchestrator_.limits().max_collection_bytes));
-      auto swept = sweep_(archive, collection, report, iocs);
+      KENSA_RETURN_IF_ERROR(read_archive());
+      auto swept = sweep_(*archive, collection, report, iocs);
       if (swept) {
         report = std::move(*swept);
       } else if (swept.error().code() == StatusCode::kUnavailable) {
