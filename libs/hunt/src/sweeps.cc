@@ -1,13 +1,10 @@
 #include "kensa/hunt/sweeps.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
+#include <map>
 #include <regex>
 
 #include "kensa/core/bytes.h"
-#include "kensa/core/file.h"
-#include "kensa/report/v1/report.pb.h"
 #include "kensa/strings/string_extractor.h"
 
 namespace kensa::hunt {

@@ -71,15 +71,19 @@ const char* LevelWord(report::v1::Level level) {
 }
 
 // Names every Windows host and browser talks to, which malware also names (certificate
-// revocation and timestamp servers of a signed sample, XML namespaces, update checks): never
+// revocation and timestamp servers of a signed sample, XML namespaces, update checks), and the
+// hosting and cloud platforms malware is often fetched from but every host uses too (the
+// malicious URL is in the triage report; its host name alone would flag everyone): never
 // indicators of compromise on their own.
 bool IsCommonInfrastructure(std::string_view domain) {
-  static constexpr std::array<std::string_view, 24> kDomains = {
-      "microsoft.com",   "windows.com",     "windowsupdate.com", "msftncsi.com",    "live.com",
-      "office.com",      "digicert.com",    "verisign.com",      "symantec.com",    "globalsign.com",
-      "globalsign.net",  "sectigo.com",     "comodoca.com",      "usertrust.com",   "thawte.com",
-      "entrust.net",     "letsencrypt.org", "google.com",        "gstatic.com",     "apple.com",
-      "mozilla.org",     "w3.org",          "openxmlformats.org", "adobe.com"};
+  static constexpr std::array<std::string_view, 31> kDomains = {
+      "microsoft.com",   "windows.com",     "windowsupdate.com",  "msftncsi.com",     "live.com",
+      "office.com",      "digicert.com",    "verisign.com",       "symantec.com",     "globalsign.com",
+      "globalsign.net",  "sectigo.com",     "comodoca.com",       "usertrust.com",    "thawte.com",
+      "entrust.net",     "letsencrypt.org", "google.com",         "gstatic.com",      "apple.com",
+      "mozilla.org",     "w3.org",          "openxmlformats.org", "adobe.com",        "github.com",
+      "githubusercontent.com", "amazonaws.com", "cloudfront.net", "akamaized.net",   "azureedge.net",
+      "windows.net"};
   return std::any_of(kDomains.begin(), kDomains.end(), [&](std::string_view known) {
     return domain == known || (domain.size() > known.size() && domain.ends_with(known) &&
                                domain[domain.size() - known.size() - 1] == '.');

@@ -37,6 +37,7 @@ kensa::report::v1::Report MaliciousReport() {
   add(kensa::analysis::v1::INDICATOR_TYPE_URL, "http://crl3.digicert.com/sha2-assured-cs-g1.crl");
   add(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN, "schemas.openxmlformats.org");
   add(kensa::analysis::v1::INDICATOR_TYPE_DOMAIN, "notmicrosoft.com");
+  add(kensa::analysis::v1::INDICATOR_TYPE_URL, "https://raw.githubusercontent.com/x/y/main/stage2.ps1");
   add(kensa::analysis::v1::INDICATOR_TYPE_FILE_PATH, "C:\\Users\\Public\\a.exe");  // not swept
   add(kensa::analysis::v1::INDICATOR_TYPE_MUTEX, "Global\\x");                     // not swept
   report.mutable_verdict()->set_level(kensa::report::v1::LEVEL_MALICIOUS);

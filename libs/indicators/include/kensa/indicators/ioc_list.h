@@ -42,7 +42,8 @@ bool AddIoc(std::string_view value, const std::string& origin, IocList* iocs);
 // whose own analysis found a signature of high severity or above (a side-loading package's
 // signed program, a document's pictures are not known bad), and the report's domain, IPv4 and
 // URL-host indicators, except names every host talks to (Microsoft, Google, Apple, Mozilla, the
-// certificate authorities' revocation servers, XML namespaces).
+// certificate authorities' revocation servers, XML namespaces, GitHub and the big clouds'
+// storage and CDN names).
 void AddReportIocs(const report::v1::Report& report, const std::string& origin, IocList* iocs);
 
 // True when a triage report's verdict is malicious or critical: only then are its hashes and
