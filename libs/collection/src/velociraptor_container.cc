@@ -124,7 +124,7 @@ Result<std::string> DecryptContainerPassword(const ProtectedContainer& container
   }
   return FailedPreconditionError("none of the " + std::to_string(private_keys_pem.size()) +
                                  " private key(s) given opens this X509-scheme Velociraptor container "
-                                 "(it was encrypted for another certificate)");
+                                 "(it was encrypted for another certificate, or the key is passphrase-protected)");
 }
 
 std::vector<std::string> PrivateKeyBlocks(const std::string& text) {
