@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "kensa/hunt/registry_tables.h"
 #include "kensa/hunt/report_indicators.h"
 
 namespace kensa::hunt {
@@ -58,7 +59,9 @@ Result<forensics::v1::HuntReport> CollectionHunter::Sweep(ByteSpan archive, cons
                                                           const std::vector<std::string>& passwords,
                                                           forensics::v1::HuntReport base, const IocList& iocs) const {
   KENSA_ASSIGN_OR_RETURN(auto collection, Open(archive, name, passwords));
-  AddDerivedTables(&collection);  // the hunt named what could not be read
+  // Of the tables the hunt derives, only the registry's hold hashes to sweep (Amcache's SHA-1);
+  // Prefetch and shortcuts are not parsed again. The hunt named what could not be read.
+  AddRegistryTables(&collection);
   SweepKnownBad(collection, iocs, checks_, &base);
   SetReportIndicators(*public_suffixes_, &base);
   return base;

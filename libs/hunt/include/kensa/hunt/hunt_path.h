@@ -91,7 +91,7 @@ Result<forensics::v1::HuntReport> HuntCollection(const std::string& path, const 
 
 // Adds the tables Kensa derives from a collection's own files (registry_tables.h,
 // prefetch_table.h, shortcut_table.h) under derived/; returns what could not be read. The hunt
-// calls it first; a later sweep of the same collection calls it again to see the same tables.
+// calls it first.
 std::vector<std::string> AddDerivedTables(collection::Collection* collection);
 
 // Sweeps a hunted collection for known-bad indicators (SweepIocs) and adds what it finds to
