@@ -4,14 +4,17 @@
 // workbooks and Word documents are decrypted for real; agile headers are parsed but their
 // spinCount (100,000) is over the fuzzing limit, so the package decryption and the record
 // walkers are also driven directly, with fixed keys, over the input. The static stage's OLE
-// Package and CompObj reading runs over the same compound files.
+// Package and CompObj reading runs over the same compound files. XOR obfuscation is driven
+// directly too (its key array from the input's first bytes).
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "../../libs/offcrypto/src/binary_rc4.h"
 #include "../../libs/offcrypto/src/ecma376.h"
+#include "../../libs/offcrypto/src/xor_obfuscation.h"
 #include "../../libs/static_analysis/src/ole_package_analyzer.h"
 #include "kensa/offcrypto/offcrypto.h"
 #include "kensa/ole/compound_file.h"
@@ -60,5 +63,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto plain = internal::AgileDecryptPackage(agile, key, bytes, 1u << 20)) {
     if (plain->size() > size) __builtin_trap();
   }
+  // XOR obfuscation: the input's first bytes as a password (any byte string, any length), and
+  // both deobfuscations over the whole input.
+  const std::string password = internal::XorPasswordBytes(
+      std::string(reinterpret_cast<const char*>(data), std::min<std::size_t>(size, 20)));
+  (void)internal::XorPasswordVerifier(password);
+  const internal::XorArray array = internal::CreateXorArray(password);
+  if (internal::DeobfuscateBiff8Workbook(bytes, array).size() != size) __builtin_trap();
+  if (internal::DeobfuscateWordStream(bytes, array, 0x44).size() != size) __builtin_trap();
   return 0;
 }

@@ -1,29 +1,15 @@
 #include "binary_rc4.h"
 
 #include <algorithm>
-#include <array>
 #include <optional>
+
+#include "biff8_workbook.h"
 
 namespace kensa::offcrypto::internal {
 namespace {
 
 // [MS-XLS] 2.2.10: the keystream restarts with a new key every 1024 bytes of the stream.
 constexpr std::uint64_t kBiffBlock = 1024;
-constexpr std::size_t kBiffRecordHeader = 4;
-constexpr std::uint16_t kFilePass = 0x002F;
-constexpr std::uint16_t kBoundSheet8 = 0x0085;
-// [MS-XLS] 2.2.10: records that are never encrypted.
-constexpr std::array<std::uint16_t, 7> kClearRecords = {
-    0x0809,  // BOF
-    kFilePass,
-    0x0194,  // UsrExcl
-    0x0195,  // FileLock
-    0x00E1,  // InterfaceHdr
-    0x0196,  // RRDInfo
-    0x0138,  // RRDHead
-};
-// BoundSheet8.lbPlyPos: the stream offset of the sheet's BOF, kept clear.
-constexpr std::uint64_t kBoundSheetClearBytes = 4;
 
 Bytes Le32(std::uint32_t value) {
   return {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
@@ -153,28 +139,11 @@ Bytes Rc4BlockKeys::Key(std::uint32_t block) const {
 }
 
 Bytes DecryptBiff8Workbook(ByteSpan workbook, const Rc4BlockKeys& keys) {
-  Bytes out(workbook.begin(), workbook.end());
   KeystreamCursor cursor(keys, kBiffBlock);
-  std::uint64_t offset = 0;
-  // Every record advances by at least its 4-byte header: bounded by the stream size.
-  while (offset + kBiffRecordHeader <= out.size()) {
-    const std::uint16_t type = ReadLe<std::uint16_t>(out, offset).value_or(0);
-    const std::uint16_t size = ReadLe<std::uint16_t>(out, offset + 2).value_or(0);
-    const std::uint64_t data_begin = offset + kBiffRecordHeader;
-    const std::uint64_t data_end = std::min<std::uint64_t>(data_begin + size, out.size());
-    if (type == kFilePass) {
-      out[offset] = 0;
-      out[offset + 1] = 0;
-      std::fill(out.begin() + static_cast<std::ptrdiff_t>(data_begin),
-                out.begin() + static_cast<std::ptrdiff_t>(data_end), 0);
-    } else if (std::find(kClearRecords.begin(), kClearRecords.end(), type) ==
-               kClearRecords.end()) {
-      const std::uint64_t clear = type == kBoundSheet8 ? kBoundSheetClearBytes : 0;
-      if (data_begin + clear < data_end) cursor.Apply(out, data_begin + clear, data_end);
-    }
-    offset = data_end;
-  }
-  return out;
+  return DecryptBiff8Records(workbook, [&](Bytes& stream, std::uint64_t begin, std::uint64_t end,
+                                           std::uint16_t /*record_size*/) {
+    cursor.Apply(stream, begin, end);
+  });
 }
 
 Bytes DecryptBlocks(ByteSpan stream, const Rc4BlockKeys& keys, std::uint64_t block_size,

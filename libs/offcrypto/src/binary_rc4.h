@@ -41,11 +41,8 @@ class Rc4BlockKeys {
 };
 
 // The Workbook stream with every record's data decrypted as Excel decrypts it ([MS-XLS]
-// 2.2.10): record headers stay clear, BOF, FilePass, UsrExcl, FileLock, InterfaceHdr, RRDInfo
-// and RRDHead stay clear, BoundSheet8 keeps its first 4 bytes (lbPlyPos) clear; the keystream
-// is positioned by the absolute stream offset, re-keyed every 1024 bytes. The FilePass record
-// becomes an unknown record (type 0, zeroed data) so readers see a plain workbook while every
-// offset (lbPlyPos) stays right. Same size as the input.
+// 2.2.10, the ranges of biff8_workbook.h): the keystream is positioned by the absolute stream
+// offset, re-keyed every 1024 bytes. FilePass blanked, same size as the input.
 Bytes DecryptBiff8Workbook(ByteSpan workbook, const Rc4BlockKeys& keys);
 
 // A stream encrypted as Word encrypts its streams ([MS-OFFCRYPTO] 2.3.6.3, 2.3.5.4): from

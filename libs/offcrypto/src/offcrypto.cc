@@ -1,12 +1,14 @@
 #include "kensa/offcrypto/offcrypto.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <utility>
 
 #include "binary_rc4.h"
 #include "ecma376.h"
 #include "kensa/ole/powerpoint.h"
+#include "xor_obfuscation.h"
 
 namespace kensa::offcrypto {
 namespace {
@@ -26,6 +28,19 @@ constexpr std::uint16_t kWordIdent = 0xA5EC;
 constexpr std::uint16_t kFibEncrypted = 0x0100;
 constexpr std::uint16_t kFibWhichTable = 0x0200;
 constexpr std::uint16_t kFibObfuscated = 0x8000;
+// [MS-OFFCRYPTO] 2.3.6.3 / 2.3.5.4: Word's RC4 re-keys every 512 bytes of a stream.
+constexpr std::uint64_t kWordBlock = 512;
+
+// What XOR obfuscation stores of the password: [MS-XLS] 2.5.343 XORObfuscation (key,
+// verificationBytes) or [MS-DOC] FibBase.lKey.
+struct XorHeader {
+  std::uint16_t key = 0;
+  std::uint16_t verifier = 0;
+  // Word's lKey: [MS-OFFCRYPTO] 2.3.7.4 puts the key in the high half and the verifier in the
+  // low half; with no obfuscated .doc at hand to confirm the order, both are accepted (a wrong
+  // password still fails both 32-bit comparisons but for 1 in 2^31).
+  bool word = false;
+};
 
 // The parsed headers behind an Encryption, kept for Decrypt.
 struct Detected {
@@ -34,7 +49,9 @@ struct Detected {
   std::optional<internal::AgileInfo> agile;
   std::optional<CryptoApiHeader> cryptoapi;
   std::optional<internal::Rc4Header> rc4;
+  std::optional<XorHeader> xor_header;
   std::string stream;  // the encrypted stream: "EncryptedPackage", "Workbook", "WordDocument"
+  std::uint64_t word_table_header = 0;  // RC4 in Word: the encryption header opening the table
 };
 
 // [MS-OFFCRYPTO] 2.3.4.5 / 2.3.4.10 / 2.3.4.6: the EncryptionInfo stream of an OOXML package.
@@ -131,7 +148,14 @@ bool DetectWorkbook(const ole::CompoundFile& file, Detected* out) {
       const std::uint16_t encryption_type = ReadLe<std::uint16_t>(record, 0).value_or(0xFFFF);
       if (encryption_type == 0) {
         out->encryption.method = Method::kXor;
-        out->encryption.detail = "XOR obfuscation";
+        out->encryption.detail = "XOR obfuscation (Method 1)";
+        const auto key = ReadLe<std::uint16_t>(record, 2);
+        const auto verifier = ReadLe<std::uint16_t>(record, 4);
+        if (!key || !verifier) {
+          out->malformed = "FilePass XOR obfuscation record is truncated";
+        } else {
+          out->xor_header = XorHeader{*key, *verifier, false};
+        }
       } else if (encryption_type == 1) {
         DetectRc4Family(SubSpan(record, 2, record.size()), out);
       } else {
@@ -154,12 +178,16 @@ bool DetectWord(const ole::CompoundFile& file, Detected* out) {
   if ((flags & kFibEncrypted) == 0) return false;
   out->stream = "WordDocument";
   out->encryption.where = "WordDocument FIB fEncrypted";
+  const std::uint32_t lkey = ReadLe<std::uint32_t>(*word, 0x0E).value_or(0);
   if ((flags & kFibObfuscated) != 0) {
     out->encryption.method = Method::kXor;
-    out->encryption.detail = "XOR obfuscation";
+    out->encryption.detail = "XOR obfuscation (Method 2)";
+    out->xor_header = XorHeader{static_cast<std::uint16_t>(lkey >> 16),
+                                static_cast<std::uint16_t>(lkey & 0xFFFF), true};
     return true;
   }
-  const std::uint32_t header_size = ReadLe<std::uint32_t>(*word, 0x0E).value_or(0);  // lKey
+  const std::uint32_t header_size = lkey;  // RC4: the size of the table stream's header
+  out->word_table_header = header_size;
   auto table = file.ReadStream((flags & kFibWhichTable) != 0 ? "1Table" : "0Table");
   if (!table) {
     out->encryption.method = Method::kUnknown;
@@ -239,6 +267,17 @@ bool TryPasswords(const std::vector<std::string>& passwords, const OffcryptoLimi
   return false;
 }
 
+// The outcome of a verified password: the plain document, or why it could not be written.
+void SetDocument(Result<Bytes> document, Decryption* out) {
+  if (!document) {
+    out->outcome = Outcome::kMalformed;
+    out->reason = document.error().message();
+    return;
+  }
+  out->outcome = Outcome::kDecrypted;
+  out->document = std::move(*document);
+}
+
 void NotFound(Decryption* out) {
   out->outcome = Outcome::kPasswordNotFound;
   if (out->reason.empty()) {
@@ -290,25 +329,28 @@ void DecryptPackage(const ole::CompoundFile& file, const std::vector<std::string
   out->document = std::move(*plain);
 }
 
-Result<Bytes> DecryptWorkbook(const ole::CompoundFile& file, const internal::Rc4BlockKeys& keys) {
+// The compound file with its Workbook stream replaced by `decrypt(stream)`.
+Result<Bytes> DecryptWorkbook(const ole::CompoundFile& file,
+                              const std::function<Bytes(ByteSpan)>& decrypt) {
   auto book = file.ReadStream("Workbook");
   if (!book) return Status(book.error().code(), "Workbook: " + book.error().message());
-  const Bytes plain = internal::DecryptBiff8Workbook(*book, keys);
-  return file.WithStreamContents("Workbook", plain);
+  return file.WithStreamContents("Workbook", decrypt(*book));
 }
 
-// [MS-DOC] 2.2.6.2: WordDocument after its first 68 bytes, the table stream after its
-// encryption header, and the Data stream are encrypted in 512-byte blocks. The FIB then says
-// "not encrypted" (fEncrypted, fObfuscated and lKey cleared) so readers take it as plain.
-Result<Bytes> DecryptWord(const ole::CompoundFile& file, const internal::Rc4BlockKeys& keys) {
-  constexpr std::uint64_t kWordBlock = 512;
+// One Word stream made plain: (stream, bytes at its start left as they are) -> plain stream.
+using WordStreamDecryptor = std::function<Bytes(ByteSpan, std::uint64_t)>;
+
+// [MS-DOC] 2.2.6.1 / 2.2.6.2: WordDocument after its first 68 bytes, the table stream after
+// `table_clear` bytes (RC4's encryption header) and the Data stream are encrypted. The FIB then
+// says "not encrypted" (fEncrypted, fObfuscated and lKey cleared) so readers take it as plain.
+Result<Bytes> DecryptWord(const ole::CompoundFile& file, std::uint64_t table_clear,
+                          const WordStreamDecryptor& decrypt) {
   constexpr std::uint64_t kClearFib = 0x44;
   auto word = file.ReadStream("WordDocument");
   if (!word || word->size() < kClearFib) return InvalidArgumentError("WordDocument is truncated");
   const std::uint16_t flags = ReadLe<std::uint16_t>(*word, 0x0A).value_or(0);
-  const std::uint32_t header_size = ReadLe<std::uint32_t>(*word, 0x0E).value_or(0);
   const std::string table_name = (flags & kFibWhichTable) != 0 ? "1Table" : "0Table";
-  Bytes plain_word = internal::DecryptBlocks(*word, keys, kWordBlock, kClearFib);
+  Bytes plain_word = decrypt(*word, kClearFib);
   const std::uint16_t plain_flags = flags & static_cast<std::uint16_t>(~(kFibEncrypted | kFibObfuscated));
   plain_word[0x0A] = static_cast<std::uint8_t>(plain_flags);
   plain_word[0x0B] = static_cast<std::uint8_t>(plain_flags >> 8);
@@ -324,13 +366,42 @@ Result<Bytes> DecryptWord(const ole::CompoundFile& file, const internal::Rc4Bloc
       if (name == "Data") break;  // optional: only documents with pictures or objects have it
       return Status(stream.error().code(), name + ": " + stream.error().message());
     }
-    const std::uint64_t clear = name == table_name ? header_size : 0;
+    const std::uint64_t clear = name == table_name ? table_clear : 0;
     Bytes next;
-    KENSA_ASSIGN_OR_RETURN(
-        next, current->WithStreamContents(name, internal::DecryptBlocks(*stream, keys, kWordBlock, clear)));
+    KENSA_ASSIGN_OR_RETURN(next, current->WithStreamContents(name, decrypt(*stream, clear)));
     document = std::move(next);
   }
   return document;
+}
+
+// XOR obfuscation: the password's verifier and key against the stored ones, then Method 1 over
+// the Workbook records or Method 2 over Word's streams.
+void DecryptXor(const ole::CompoundFile& file, const std::vector<std::string>& passwords,
+                const OffcryptoLimits& limits, const XorHeader& header, Decryption* out) {
+  internal::XorArray array{};
+  const bool found = TryPasswords(passwords, limits, 1, out, [&](const std::string& password) {
+    const std::string bytes = internal::XorPasswordBytes(password);
+    if (bytes.empty()) return false;
+    const std::uint16_t key = internal::XorKey(bytes);
+    const std::uint16_t verifier = internal::XorPasswordVerifier(bytes);
+    const bool verified = (key == header.key && verifier == header.verifier) ||
+                          (header.word && key == header.verifier && verifier == header.key);
+    if (verified) array = internal::CreateXorArray(bytes);
+    return verified;
+  });
+  if (!found) {
+    NotFound(out);
+    return;
+  }
+  Result<Bytes> document =
+      header.word ? DecryptWord(file, 0,
+                                [&](ByteSpan stream, std::uint64_t clear) {
+                                  return internal::DeobfuscateWordStream(stream, array, clear);
+                                })
+                  : DecryptWorkbook(file, [&](ByteSpan book) {
+                      return internal::DeobfuscateBiff8Workbook(book, array);
+                    });
+  SetDocument(std::move(document), out);
 }
 
 void PutLe32(Bytes& data, std::uint64_t offset, std::uint32_t value) {
@@ -454,6 +525,10 @@ Decryption Decrypt(const ole::CompoundFile& file, const std::vector<std::string>
     DecryptPackage(file, passwords, limits, detected, &out);
     return out;
   }
+  if (detected.xor_header) {
+    DecryptXor(file, passwords, limits, *detected.xor_header, &out);
+    return out;
+  }
   if (detected.rc4 || detected.cryptoapi) {
     std::optional<internal::Rc4BlockKeys> keys;
     const bool found = TryPasswords(passwords, limits, 1, &out, [&](const std::string& password) {
@@ -465,17 +540,17 @@ Decryption Decrypt(const ole::CompoundFile& file, const std::vector<std::string>
       NotFound(&out);
       return out;
     }
-    auto document = detected.stream == "Workbook" ? DecryptWorkbook(file, *keys)
+    auto document = detected.stream == "Workbook"
+                        ? DecryptWorkbook(file, [&](ByteSpan book) {
+                            return internal::DecryptBiff8Workbook(book, *keys);
+                          })
                     : detected.stream == "PowerPoint Document"
                         ? DecryptPowerPoint(file, *keys, limits)
-                        : DecryptWord(file, *keys);
-    if (!document) {
-      out.outcome = Outcome::kMalformed;
-      out.reason = document.error().message();
-      return out;
-    }
-    out.outcome = Outcome::kDecrypted;
-    out.document = std::move(*document);
+                        : DecryptWord(file, detected.word_table_header,
+                                      [&](ByteSpan stream, std::uint64_t clear) {
+                                        return internal::DecryptBlocks(stream, *keys, kWordBlock, clear);
+                                      });
+    SetDocument(std::move(document), &out);
     return out;
   }
   out.outcome = Outcome::kUnsupported;

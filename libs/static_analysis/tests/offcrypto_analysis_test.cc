@@ -12,6 +12,7 @@
 #include "kensa/ole/compound_file.h"
 #include "kensa/ole/powerpoint.h"
 #include "kensa/static_analysis/static_analyzer.h"
+#include "kensa/test_support/office_xor.h"
 
 namespace kensa::static_analysis {
 namespace {
@@ -134,6 +135,40 @@ TEST_CASE("an RC4 xls with the default password decrypts to a workbook the offic
   const auto* dde = FindAnomaly(plain.result, "cell_dde_command");
   REQUIRE(dde != nullptr);
   CHECK(dde->detail() == "SUPBOOK: cmd|'/c calc.exe'!A1");
+}
+
+TEST_CASE("an XOR-obfuscated xls with the default password hides an Excel 4.0 macro its child shows") {
+  // The 2020 droppers' shape: XOR obfuscation with VelvetSweatshop (key 0xB359, verifier 0x9A0A,
+  // the FilePass bytes signature-base's rule matches) over a workbook with a macro sheet.
+  auto data = ReadFileBounded("../shared/corpora/oletools-tests/tests/test-data/excel4-macros/excel4_sample_macro.xls",
+                              16u << 20);
+  REQUIRE(data);
+  const Bytes file = test_support::XorObfuscateWorkbook(
+      test_support::WorkbookWithXorFilePass(*data, 0xB359, 0x9A0A), "VelvetSweatshop", 0xB359);
+  Analyzed analyzed;
+  auto result = Analyzer().Analyze(file, "invoice.xls", AnalyzeOptions{}, &analyzed.children);
+  REQUIRE(result);
+  analyzed.result = std::move(*result);
+  const auto& office = analyzed.result.office();
+  CHECK(office.encryption_method() == "xor");
+  CHECK(office.encryption_detail() == "XOR obfuscation (Method 1)");
+  CHECK(office.password_kind() == "default");
+  const auto* anomaly = FindAnomaly(analyzed.result, "office_default_password");
+  REQUIRE(anomaly != nullptr);
+  CHECK(anomaly->detail() ==
+        "xor (XOR obfuscation (Method 1)) opened with Excel's built-in password VelvetSweatshop");
+  CHECK(HasSignature(analyzed.result, "office_default_password"));
+  // Obfuscated, the macro sheet's formulas are not read.
+  CHECK(analyzed.result.xlm().formulas_size() == 0);
+
+  const ExtractedChild* child = ChildFrom(analyzed, "office decrypted");
+  REQUIRE(child != nullptr);
+  CHECK(child->info.name() == "decrypted-invoice.xls");
+  const Analyzed plain = AnalyzeChild(*child);
+  CHECK_FALSE(plain.result.office().encrypted());
+  REQUIRE(plain.result.xlm().formulas_size() == 2);
+  CHECK(plain.result.xlm().formulas(0).formula() == "=ALERT(\"This is a sample Excel 4 macro\")");
+  CHECK(FindAnomaly(plain.result, "xlm_auto_open") != nullptr);
 }
 
 TEST_CASE("an agile xlsx with the default password hides a DDE link its child shows") {

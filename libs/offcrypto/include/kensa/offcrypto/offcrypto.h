@@ -18,7 +18,10 @@
 //                     .doc: with WordDocument, the table and Data streams decrypted
 //                     .ppt: with every persist object of "PowerPoint Document" decrypted
 //                     ([MS-PPT] 2.3.7; Pictures and EncryptedSummary stay encrypted)
-//   xor            XOR obfuscation (.xls FilePass type 0, .doc fObfuscated): recognised only
+//   xor            XOR obfuscation ([MS-OFFCRYPTO] 2.3.7): .xls FilePass type 0 (Method 1),
+//                  .doc fObfuscated (Method 2); passwords of at most 15 characters
+//                  -> .xls: the compound file with its Workbook deobfuscated record by record;
+//                     .doc: with WordDocument, the table and Data streams deobfuscated
 //   extensible     ECMA-376 Extensible (EncryptionInfo 3.3/4.3): recognised only
 //
 // Hostile input: sizes are checked against the data, spinCount and the decrypted size are
@@ -73,7 +76,7 @@ enum class Outcome {
   kNotEncrypted,
   kDecrypted,         // `document` holds the plain document
   kPasswordNotFound,  // no candidate verified
-  kUnsupported,       // method not decrypted and no password check for it (xor, extensible)
+  kUnsupported,       // method not decrypted and no password check for it (extensible)
   kOverLimit,         // spinCount or size over OffcryptoLimits
   kMalformed,         // the encryption headers cannot be read
 };
