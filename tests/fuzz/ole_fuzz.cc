@@ -3,7 +3,8 @@
 // over arbitrary bytes. Seed it with the OLE2 files of ../shared/corpora/oletools-tests/tests/
 // test-data (.doc, .xls, .ppt): nearly every mutation of a compound file still opens. The input
 // is also read as a bare "PowerPoint Document" stream whose current edit is its last 36 bytes
-// (where PowerPoint writes the UserEditAtom), so record walks see mutations directly.
+// (where PowerPoint writes the UserEditAtom), so record walks see mutations directly. A Word
+// document's text (piece table) and field codes are read too.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -12,6 +13,7 @@
 #include "kensa/ole/powerpoint.h"
 #include "kensa/ole/summary_information.h"
 #include "kensa/ole/vba.h"
+#include "kensa/ole/word_document.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const kensa::ByteSpan bytes(data, size);
@@ -57,6 +59,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& module : project.modules) {
       kensa::analysis::v1::Anomaly probe;
       probe.set_detail(module.name + module.stream_name + module.source);
+      std::string wire;
+      kensa::analysis::v1::Anomaly back;
+      if (!probe.SerializeToString(&wire) || !back.ParseFromString(wire)) __builtin_trap();
+    }
+  }
+  // A Word document's text through its piece table, and its field codes: bounded and UTF-8.
+  kensa::ole::WordLimits word_limits;
+  word_limits.max_text_bytes = 1u << 20;
+  if (auto text = kensa::ole::ReadWordText(*cf, word_limits)) {
+    if (text->size() > word_limits.max_text_bytes) __builtin_trap();
+    for (const std::string& code : kensa::ole::WordFieldCodes(*text, word_limits)) {
+      if (code.size() > word_limits.max_field_code_bytes) __builtin_trap();
+      kensa::analysis::v1::Anomaly probe;
+      probe.set_detail(code);
       std::string wire;
       kensa::analysis::v1::Anomaly back;
       if (!probe.SerializeToString(&wire) || !back.ParseFromString(wire)) __builtin_trap();

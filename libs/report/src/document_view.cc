@@ -227,15 +227,7 @@ class Builder {
       Add(rows, Msg::kExternalLinks, relationship.type() + " \xE2\x86\x92 " + relationship.target());
     }
     AddMore(rows, Msg::kExternalLinks, static_cast<std::size_t>(ooxml.external_relationships_size()));
-    shown = 0;
-    for (const auto& dde : ooxml.dde_links()) {
-      if (shown == kMaxRowsPerKind) break;
-      ++shown;
-      std::string value = dde.command().empty() ? dde.field_code() : dde.command();
-      value += dde.automatic() ? " (DDEAUTO, " + dde.part() + ")" : " (" + dde.part() + ")";
-      Add(rows, Msg::kDde, value);
-    }
-    AddMore(rows, Msg::kDde, static_cast<std::size_t>(ooxml.dde_links_size()));
+    DdeLinks(ooxml.dde_links(), rows);
     shown = 0;
     for (const auto& part : ooxml.embedded_parts()) {
       if (shown == kMaxRowsPerKind) break;
@@ -252,6 +244,20 @@ class Builder {
       Add(rows, Msg::kActiveX, value + " (" + control.part() + ")");
     }
     AddMore(rows, Msg::kActiveX, static_cast<std::size_t>(ooxml.activex_controls_size()));
+  }
+
+  // DDE links of an OOXML package or a Word 97-2003 document: the command each starts.
+  void DdeLinks(const google::protobuf::RepeatedPtrField<av1::OoxmlDdeLink>& links,
+                std::vector<FactRow>* rows) const {
+    std::size_t shown = 0;
+    for (const auto& dde : links) {
+      if (shown == kMaxRowsPerKind) break;
+      ++shown;
+      std::string value = dde.command().empty() ? dde.field_code() : dde.command();
+      value += dde.automatic() ? " (DDEAUTO, " + dde.part() + ")" : " (" + dde.part() + ")";
+      Add(rows, Msg::kDde, value);
+    }
+    AddMore(rows, Msg::kDde, static_cast<std::size_t>(links.size()));
   }
 
   void Office(const av1::OfficeInfo& office, std::vector<FactRow>* rows) const {
@@ -275,6 +281,7 @@ class Builder {
       auto_exec += " " + F(Msg::kMore, {std::to_string(auto_exec_count - kMaxRowsPerKind)});
     }
     Add(rows, Msg::kAutoExec, auto_exec);
+    DdeLinks(office.dde_links(), rows);
     shown = 0;
     for (const auto& object : office.embedded_objects()) {
       if (shown == kMaxRowsPerKind) break;

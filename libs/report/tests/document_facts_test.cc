@@ -9,6 +9,7 @@
 #include "kensa/core/file.h"
 #include "kensa/pipeline/triage.h"
 #include "kensa/report/render.h"
+#include "kensa/test_support/command.h"
 
 namespace kensa::report {
 namespace {
@@ -166,6 +167,21 @@ TEST_CASE("A Word document's DDEAUTO field is in its Document block with the com
   REQUIRE_FALSE(block.empty());
   CHECK(Contains(block, "  Kind       Office Open XML (word), 11 parts\n"));
   CHECK(Contains(block, "  DDE        c:\\windows\\system32\\cmd.exe \"/k calc.exe\" (DDEAUTO, word/document.xml)\n"));
+}
+
+TEST_CASE("A .doc's DDE fields are in its Document block too, read through its piece table") {
+  // oletools' zip (password "infected-test") unzipped into a temporary folder.
+  const std::string dir = test_support::RunCommand("mktemp -d");
+  test_support::RunCommand("unzip -q -o -P infected-test '" + kCorpora +
+                           "oletools-tests/tests/test-data/msodde/dde-test-from-office2003.doc.zip' -d " + dir);
+  const auto report = TriageFile(dir + "/dde-test-from-office2003.doc");
+  test_support::RunCommand("rm -rf " + dir);
+  const std::string text = RenderText(report, Language::kEnglish);
+  const std::string block = Section(text, "Document");
+  INFO(text);
+  CHECK(Contains(block, "  DDE         c:\\windows\\system32\\cmd.exe \"/k calc.exe\" (DDEAUTO, WordDocument)\n"));
+  CHECK(Contains(block, "              c:\\windows\\system32\\cmd.exe \"/k calc.exe\" (WordDocument)\n"));
+  CHECK(Contains(Section(text, "Signatures (1)"), "office_dde"));
 }
 
 }  // namespace

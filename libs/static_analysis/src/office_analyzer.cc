@@ -9,6 +9,8 @@
 #include "kensa/ole/powerpoint.h"
 #include "kensa/ole/summary_information.h"
 #include "kensa/ole/vba.h"
+#include "kensa/ole/word_document.h"
+#include "word_fields.h"
 
 namespace kensa::static_analysis {
 namespace {
@@ -282,6 +284,48 @@ std::vector<VbaFinding> ScanVbaSource(std::string_view source, std::size_t max_f
   return findings;
 }
 
+// A Word 97-2003 document's fields ([MS-DOC] text through the piece table): DDE / DDEAUTO start
+// a program without macros; INCLUDEPICTURE / INCLUDETEXT / IMPORT with a remote target make
+// Word fetch it (and send NTLM credentials to a UNC host). Encrypted documents are read once
+// decrypted, as their child.
+void AnalyzeWordFields(const ole::CompoundFile& file, const OfficeLimits& limits, OfficeAnalysis* out) {
+  if (file.Find("WordDocument") == nullptr) return;
+  auto text = ole::ReadWordText(file);
+  if (!text) {
+    if (text.error().code() != StatusCode::kFailedPrecondition) {
+      AddAnomaly(out, "word_text_unreadable", text.error().message());
+    }
+    return;
+  }
+  constexpr std::string_view kPart = "WordDocument";
+  std::set<std::string> seen;
+  for (const std::string& code : ole::WordFieldCodes(*text)) {
+    const WordField field = ParseWordField(code);
+    const std::string command(Utf8Prefix(field.command, limits.max_field_bytes));
+    const std::string clean_code(Utf8Prefix(TrimSpaces(code), limits.max_field_bytes));
+    if (IsDdeField(field.name)) {
+      if (!seen.insert(clean_code).second) continue;
+      if (static_cast<std::size_t>(out->info.dde_links_size()) < limits.max_fields) {
+        auto* link = out->info.add_dde_links();
+        link->set_part(std::string(kPart));
+        link->set_field_code(clean_code);
+        link->set_command(command);
+        link->set_automatic(field.name == "ddeauto");
+      }
+      AddAnomaly(out, "office_dde_field", std::string(kPart) + ": " + clean_code);
+      out->decoded_texts.emplace_back("office.dde", command);
+    } else if (IsIncludeField(field.name)) {
+      const std::string target(FieldTarget(command));
+      const std::string kind = TargetKind(target);
+      if (!IsRemoteKind(kind) || !seen.insert(clean_code).second) continue;
+      const std::string detail = target + " (" + field.name + " field in " + std::string(kPart) + ")";
+      AddAnomaly(out, "office_remote_field", detail);
+      if (kind == "unc") AddAnomaly(out, "office_unc_field", detail);
+      out->decoded_texts.emplace_back("office.field", target);
+    }
+  }
+}
+
 Result<OfficeAnalysis> AnalyzeOffice(ByteSpan data, const OfficeLimits& limits) {
   KENSA_ASSIGN_OR_RETURN(ole::CompoundFile file, ole::CompoundFile::Open(data));
   OfficeAnalysis out;
@@ -361,6 +405,7 @@ Result<OfficeAnalysis> AnalyzeOffice(ByteSpan data, const OfficeLimits& limits) 
       out.module_sources.push_back(std::move(module.source));
     }
   }
+  AnalyzeWordFields(file, limits, &out);
   return out;
 }
 

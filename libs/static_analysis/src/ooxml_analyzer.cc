@@ -23,6 +23,7 @@
 #include <unordered_map>
 
 #include "kensa/hashing/hashes.h"
+#include "word_fields.h"
 
 namespace kensa::static_analysis {
 namespace {
@@ -113,13 +114,6 @@ std::string CleanText(std::string_view text, std::size_t max) {
     }
   }
   return out;
-}
-
-std::string_view TrimSpaces(std::string_view text) {
-  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  return text;
 }
 
 bool EndsWith(std::string_view text, std::string_view suffix) {
@@ -213,45 +207,6 @@ std::string ResolveTarget(std::string_view source_part, std::string_view target)
   return resolved;
 }
 
-// What an external target points at (OoxmlRelationship.target_kind).
-std::string TargetKind(std::string_view target) {
-  const std::string lower = AsciiLower(TrimSpaces(target));
-  std::string_view text = lower;
-  if (text.starts_with("\\\\") || text.starts_with("//")) return "unc";
-  if (text.starts_with("file:")) {
-    text.remove_prefix(5);
-    std::size_t slashes = 0;
-    while (slashes < text.size() && (text[slashes] == '/' || text[slashes] == '\\')) ++slashes;
-    const std::string_view rest = text.substr(slashes);
-    const bool drive = rest.size() >= 2 && rest[0] >= 'a' && rest[0] <= 'z' && rest[1] == ':';
-    if (drive) return "local_file";
-    // file:///\\host\share (Office's own form), file://host/share, file:////host/share.
-    if (slashes >= 2 && !rest.empty() && !rest.starts_with("localhost")) return "unc";
-    return "local_file";
-  }
-  if (text.size() >= 2 && text[0] >= 'a' && text[0] <= 'z' && text[1] == ':' &&
-      (text.size() == 2 || text[2] == '\\' || text[2] == '/')) {
-    return "local_file";
-  }
-  if (text.starts_with("http://") || text.starts_with("https://")) return "http";
-  if (text.starts_with("ftp://")) return "ftp";
-  if (text.starts_with("mailto:")) return "mailto";
-  // RFC 3986 3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":" (mhtml:, ms-msdt:).
-  const auto colon = text.find(':');
-  if (colon != std::string_view::npos && colon >= 2 && text[0] >= 'a' && text[0] <= 'z') {
-    const bool scheme =
-        std::all_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(colon), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-                 c == '.';
-        });
-    if (scheme) return "other_scheme";
-  }
-  return "relative";
-}
-
-bool IsRemoteKind(std::string_view kind) {
-  return kind == "http" || kind == "ftp" || kind == "unc" || kind == "other_scheme";
-}
 
 // ---------------------------------------------------------------------------------------------
 // XML helpers. pugixml is not namespace-aware; names are matched by local name, so a document
@@ -413,8 +368,6 @@ constexpr std::array<std::string_view, 8> kMacroFreeExtensions = {"docx", "dotx"
                                                                   "pptx", "potx", "ppsx", "sldx"};
 
 // Word fields that fetch content from a path or URL when the document updates them.
-constexpr std::array<std::string_view, 3> kIncludeFields = {"includepicture", "includetext",
-                                                            "import"};
 
 // ---------------------------------------------------------------------------------------------
 
@@ -749,50 +702,28 @@ void OoxmlReader::ReadWordFields(const std::string& part) {
 }
 
 void OoxmlReader::AddWordField(const std::string& part, std::string_view raw_code) {
-  const std::string_view code = TrimSpaces(raw_code);
-  std::size_t name_end = 0;
-  while (name_end < code.size() && code[name_end] != ' ' && code[name_end] != '\t' &&
-         code[name_end] != '"') {
-    ++name_end;
-  }
-  const std::string field = AsciiLower(code.substr(0, name_end));
-  const std::string_view arguments = TrimSpaces(code.substr(name_end));
-  // Field arguments double the backslash ([ECMA-376] Part 1, 17.16):
-  // "c:\\windows\\system32\\cmd.exe".
-  std::string command;
-  for (std::size_t i = 0; i < arguments.size(); ++i) {
-    command.push_back(arguments[i]);
-    if (arguments[i] == '\\' && i + 1 < arguments.size() && arguments[i + 1] == '\\') ++i;
-  }
-  command = CleanText(command, limits_.max_text);
-  const std::string clean_code = CleanText(code, limits_.max_text);
+  const WordField field = ParseWordField(raw_code);
+  const std::string command = CleanText(field.command, limits_.max_text);
+  const std::string clean_code = CleanText(TrimSpaces(raw_code), limits_.max_text);
 
-  if (field == "dde" || field == "ddeauto") {
+  if (IsDdeField(field.name)) {
     if (!dde_seen_.insert({part, clean_code}).second) return;  // mc:AlternateContent repeats
     if (static_cast<std::size_t>(out_.info.dde_links_size()) < limits_.max_listed) {
       auto* link = out_.info.add_dde_links();
       link->set_part(CleanText(part, limits_.max_text));
       link->set_field_code(clean_code);
       link->set_command(command);
-      link->set_automatic(field == "ddeauto");
+      link->set_automatic(field.name == "ddeauto");
     }
     AddAnomaly("ooxml_dde_field", part + ": " + clean_code);
     AddDecodedText("ooxml.dde:" + part, command);
     return;
   }
-  if (std::find(kIncludeFields.begin(), kIncludeFields.end(), field) != kIncludeFields.end()) {
-    // The first argument is the path or URL, quoted or not.
-    std::string_view target = TrimSpaces(command);
-    if (target.starts_with('"')) {
-      target.remove_prefix(1);
-      target = target.substr(0, target.find('"'));
-    } else {
-      target = target.substr(0, target.find(' '));
-    }
+  if (IsIncludeField(field.name)) {
+    const std::string_view target = FieldTarget(command);
     const std::string kind = TargetKind(target);
     if (!IsRemoteKind(kind)) return;
-    const std::string detail =
-        std::string(target) + " (" + AsciiLower(field) + " field in " + part + ")";
+    const std::string detail = std::string(target) + " (" + field.name + " field in " + part + ")";
     AddAnomaly("ooxml_external_remote_resource", detail);
     if (kind == "unc") AddAnomaly("ooxml_unc_target", detail);
     AddDecodedText("ooxml.field:" + part, target);

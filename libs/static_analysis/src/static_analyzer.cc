@@ -196,6 +196,8 @@ Result<analysis::v1::StaticResult> StaticAnalyzer::Analyze(
         decoded_texts.emplace_back("office.vba:" + office->info.vba_modules(static_cast<int>(i)).name(),
                                    std::move(office->module_sources[i]));
       }
+      // Field codes are in the document's text pieces, 8-bit or UTF-16.
+      for (auto& text : office->decoded_texts) decoded_texts.push_back(std::move(text));
       *result.mutable_office() = std::move(office->info);
       for (auto& anomaly : office->anomalies) *result.add_anomalies() = std::move(anomaly);
     } else {

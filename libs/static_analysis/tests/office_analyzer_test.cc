@@ -216,7 +216,8 @@ TEST_CASE("The repository's office signatures load with the other rule files") {
   CHECK(office == std::vector<std::string>{"vba_macros_present", "vba_auto_exec", "vba_auto_exec_with_shell",
                                            "vba_auto_exec_with_download", "vba_auto_exec_obfuscated_payload",
                                            "vba_win32_api_shellcode", "vba_obfuscation", "vba_stomping",
-                                           "office_encrypted"});
+                                           "office_encrypted", "office_dde", "office_remote_field",
+                                           "office_unc_field"});
 }
 
 TEST_CASE("Bytes that are not a compound file are an error") {

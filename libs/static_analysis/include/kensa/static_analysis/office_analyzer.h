@@ -8,7 +8,11 @@
 //
 // The container and VBA are read by kensa::ole; a .ppt's VBA project, kept compressed in a record
 // of its "PowerPoint Document" stream, is unpacked first (kensa::ole::ReadPptStorages) and its
-// modules reported like a .doc's, with project_path "PowerPoint Document/VbaProjectStg". Only "not a compound file" is an error;
+// modules reported like a .doc's, with project_path "PowerPoint Document/VbaProjectStg". A Word
+// document's field codes are read through its piece table (kensa::ole::ReadWordText): DDE and
+// DDEAUTO fields are info.dde_links and "office_dde_field", INCLUDEPICTURE / INCLUDETEXT /
+// IMPORT with a remote target "office_remote_field" ("office_unc_field" for \\host\share).
+// Only "not a compound file" is an error;
 // everything odd about the document is an anomaly: "office_encrypted",
 // "vba_source_stripped_pcode_present" (VBA stomping: a module with more p-code than an empty
 // module carries and no source beyond attribute lines), and kensa::ole's own codes.
@@ -18,6 +22,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kensa/analysis/v1/office.pb.h"
@@ -34,6 +39,9 @@ struct OfficeLimits {
   std::size_t max_findings_per_module = 200;
   // Modules kept in the result; real projects have tens.
   std::size_t max_modules = 512;
+  // A Word document's DDE links listed, and bytes kept of each field code and command.
+  std::size_t max_fields = 64;
+  std::size_t max_field_bytes = 4096;
 };
 
 struct OfficeAnalysis {
@@ -42,6 +50,10 @@ struct OfficeAnalysis {
   // Full decompressed source of each module in info.vba_modules (same order), for indicator
   // extraction: info keeps a bounded copy only.
   std::vector<std::string> module_sources;
+  // Other text read out of the document for indicator extraction, as (label, text): the
+  // commands of DDE fields ("office.dde") and the targets of remote include fields
+  // ("office.field").
+  std::vector<std::pair<std::string, std::string>> decoded_texts;
 };
 
 // Reads a compound file. NotFound/InvalidArgument only when `data` is not a compound file.
