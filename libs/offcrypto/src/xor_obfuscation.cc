@@ -82,8 +82,10 @@ std::uint16_t XorKey(std::string_view password_bytes) {
 
 XorArray CreateXorArray(std::string_view password_bytes) {
   const std::size_t length = std::min(password_bytes.size(), kMaxPasswordBytes);
-  const std::uint16_t key = XorKey(password_bytes);
   XorArray array{};
+  // No password, no array: the pad alone would need a 16th pad byte ([MS-OFFCRYPTO] has 15).
+  if (length == 0) return array;
+  const std::uint16_t key = XorKey(password_bytes);
   for (std::size_t i = 0; i < array.size(); ++i) {
     const std::uint8_t source = i < length ? static_cast<std::uint8_t>(password_bytes[i])
                                            : kPadArray[i - length];

@@ -28,11 +28,13 @@ std::string XorPasswordBytes(std::string_view utf8_password);
 // 2.3.7.1: the 16-bit verifier (XORObfuscation.verificationBytes, the low half of Word's lKey).
 std::uint16_t XorPasswordVerifier(std::string_view password_bytes);
 
-// 2.3.7.2: the 16-bit key (XORObfuscation.key, the high half of Word's lKey). 1 to 15 bytes.
+// 2.3.7.2: the 16-bit key (XORObfuscation.key, the high half of Word's lKey). 1 to 15 bytes are
+// used (more are cut); 0 for no bytes.
 std::uint16_t XorKey(std::string_view password_bytes);
 
 // 2.3.7.2: the 16-byte array, the password then the pad bytes, each XORed with the key's low
-// (even index) or high (odd index) byte and rotated right by one bit. 1 to 15 bytes.
+// (even index) or high (odd index) byte and rotated right by one bit. 1 to 15 bytes are used
+// (more are cut); no bytes give an array of zeros (no password verifies as empty).
 XorArray CreateXorArray(std::string_view password_bytes);
 
 // [MS-XLS] 2.2.10 with Method 1: the Workbook stream with every record's data deobfuscated as

@@ -80,6 +80,11 @@ TEST_CASE("password bytes: the low byte of each UTF-16 unit, 15 at most") {
   CHECK(internal::XorPasswordBytes("0123456789abcdefgh") == "0123456789abcde");
   // U+3042 (あ) has a non-zero low byte, U+0100 has a zero one: its high byte is taken.
   CHECK(internal::XorPasswordBytes("\xE3\x81\x82\xC4\x80") == std::string("\x42\x01", 2));
+  // No bytes: no key and an array of zeros (libFuzzer's first input read past the pad array).
+  CHECK(internal::XorKey("") == 0);
+  CHECK(internal::CreateXorArray("") == internal::XorArray{});
+  // Past 15 bytes the rest is not used.
+  CHECK(internal::CreateXorArray("0123456789abcdefXYZ") == internal::CreateXorArray("0123456789abcde"));
 }
 
 TEST_CASE("an XOR-obfuscated workbook with Excel's default password deobfuscates record by record") {
