@@ -105,14 +105,24 @@ std::uint64_t Signed(std::int64_t v) { return static_cast<std::uint64_t>(v); }
 // level) whose handler is _except_handler3 (msvcrt) or _except_handler4 (a thunk in the
 // image calling vcruntime's _except_handler4_common with the security cookie). The handler
 // walks the scope table from the current try level outwards, calling each filter with the
-// function's EBP; a filter's EXCEPTION_EXECUTE_HANDLER jumps into the __except block,
-// EXCEPTION_CONTINUE_EXECUTION resumes at the fault, EXCEPTION_CONTINUE_SEARCH tries the
-// enclosing level. Simplified: __finally blocks are not run (no unwinding pass), inner
-// registrations are dropped without calling their handlers, and cookies are not checked.
+// function's EBP; a filter's EXCEPTION_EXECUTE_HANDLER unwinds (below) and jumps into the
+// __except block, EXCEPTION_CONTINUE_EXECUTION resumes at the fault, EXCEPTION_CONTINUE_SEARCH
+// tries the enclosing level. The unwind is _global_unwind2's then _local_unwind2's: every
+// registration above the frame has its handler called with EXCEPTION_UNWINDING (a scope
+// handler then runs its frame's __finally blocks, innermost first) and leaves the chain, then
+// the frame's own __finally blocks inside the __try being entered run. Cookies are not checked.
 constexpr std::uint32_t kMaxScopeLevels = 64;  // a hostile table may link its levels in a loop
+constexpr std::uint32_t kMaxUnwoundRegistrations = 64;
+constexpr std::uint32_t kExceptionUnwinding = 0x2;
+// Where the unwind pass's copy of the EXCEPTION_RECORD goes: after the dispatcher's record,
+// in the area Machine::DispatchSeh keeps free below the faulting frame.
+constexpr std::uint64_t kUnwindRecordOffset = 0x80;
+constexpr std::uint64_t kX86RecordSize = 0x50;
 
 struct ScopeSearch {
   PendingReturn pending;
+  std::uint64_t record = 0;         // the EXCEPTION_RECORD and CONTEXT the handler was given
+  std::uint64_t context = 0;
   std::uint64_t frame = 0;          // the EXCEPTION_REGISTRATION: frame pointer - 0x10
   std::uint64_t scope_records = 0;  // first {enclosing level, filter, handler} record
   std::uint32_t no_level = 0;       // TRYLEVEL_NONE: -1 for EH3, -2 for EH4
@@ -120,6 +130,67 @@ struct ScopeSearch {
   std::uint32_t visited = 0;
   std::uint64_t saved_ebp = 0;      // the handler's own EBP, restored on return
 };
+
+// A __finally block of an x86 frame: called like a function with EBP the frame's.
+struct FinallyBlock {
+  std::uint64_t handler = 0;
+  std::uint64_t ebp = 0;
+};
+
+// Calls blocks[i...] one after another, then `done`.
+void RunFinallyBlocks(Machine& m, std::shared_ptr<std::vector<FinallyBlock>> blocks, std::size_t i,
+                      std::function<void()> done) {
+  if (i >= blocks->size()) {
+    done();
+    return;
+  }
+  m.cpu().WriteReg(Reg::kBp, (*blocks)[i].ebp);
+  const std::uint64_t handler = (*blocks)[i].handler;
+  m.PushCallFrame(handler, {}, [&m, blocks = std::move(blocks), i, done = std::move(done)](std::uint64_t) {
+    RunFinallyBlocks(m, blocks, i + 1, done);
+  });
+}
+
+// _local_unwind2: the __finally blocks of the frame from its try level out to `stop` (not
+// included), innermost first. The try level becomes `stop` (MSVC sets each enclosing level
+// before calling the block; no block here reads it).
+std::vector<FinallyBlock> LocalUnwind(Machine& m, const ScopeSearch& s, std::uint32_t stop) {
+  std::vector<FinallyBlock> blocks;
+  std::uint32_t level = m.Read32(s.frame + 0xC);
+  for (std::uint32_t visited = 0; level != stop && level != s.no_level && visited < kMaxScopeLevels;
+       ++visited) {
+    const std::uint64_t record = s.scope_records + 12ull * level;
+    bool ok = false;
+    const std::uint32_t enclosing = m.Read32(record, &ok);
+    if (!ok) break;
+    if (m.Read32(record + 4) == 0) blocks.push_back({m.Read32(record + 8), s.frame + 0x10});
+    level = enclosing;
+  }
+  m.Write32(s.frame + 0xC, stop);
+  return blocks;
+}
+
+// _global_unwind2 up to the frame, then _local_unwind2 of the frame down to the __try being
+// entered, then `done`.
+void UnwindToScope(Machine& m, const std::shared_ptr<ScopeSearch>& s, std::function<void()> done) {
+  const std::uint64_t unwind_record = s->record + kUnwindRecordOffset;
+  m.WriteBytes(unwind_record, m.ReadBytes(s->record, kX86RecordSize));
+  m.Write32(unwind_record + 4, m.Read32(s->record + 4) | kExceptionUnwinding);
+  std::vector<Machine::GuestCall> handlers;
+  std::uint32_t registration = m.Read32(kTebAddress);
+  for (std::uint32_t i = 0; i < kMaxUnwoundRegistrations && registration != s->frame &&
+                            registration != 0xFFFFFFFFu && registration != 0;
+       ++i) {
+    handlers.push_back({m.Read32(registration + 4), {unwind_record, registration, s->context, 0}});
+    registration = m.Read32(registration);
+  }
+  m.CallGuestSequence(std::move(handlers), [&m, s, done = std::move(done)] {
+    // The registrations unwound leave the chain: the frame is its head again.
+    m.Write32(kTebAddress, static_cast<std::uint32_t>(s->frame));
+    auto blocks = std::make_shared<std::vector<FinallyBlock>>(LocalUnwind(m, *s, s->level));
+    RunFinallyBlocks(m, std::move(blocks), 0, done);
+  });
+}
 
 void ContinueScopeSearch(Machine& m, const std::shared_ptr<ScopeSearch>& s) {
   CpuEngine& cpu = m.cpu();
@@ -140,14 +211,17 @@ void ContinueScopeSearch(Machine& m, const std::shared_ptr<ScopeSearch>& s) {
       CpuEngine& c = m.cpu();
       const auto verdict = static_cast<std::int32_t>(static_cast<std::uint32_t>(value));
       if (verdict > 0) {
-        // EXCEPTION_EXECUTE_HANDLER: the dispatcher's unwind leaves this registration at the
-        // head of the chain, the try level becomes the enclosing one, and the __except block
-        // runs on the function's frame (its first instruction reloads ESP from [ebp-18h]).
-        m.Write32(kTebAddress, static_cast<std::uint32_t>(s->frame));
-        m.Write32(s->frame + 0xC, enclosing);
-        c.WriteReg(Reg::kSp, m.Read32(s->frame - 8));
-        c.WriteReg(Reg::kBp, frame_pointer);
-        c.WriteReg(Reg::kIp, handler);
+        // EXCEPTION_EXECUTE_HANDLER: the unwind leaves this registration at the head of the
+        // chain with the __finally blocks passed over run, the try level becomes the enclosing
+        // one, and the __except block runs on the function's frame (its first instruction
+        // reloads ESP from [ebp-18h]).
+        UnwindToScope(m, s, [&m, s, enclosing, handler, frame_pointer] {
+          CpuEngine& cpu_after = m.cpu();
+          m.Write32(s->frame + 0xC, enclosing);
+          cpu_after.WriteReg(Reg::kSp, m.Read32(s->frame - 8));
+          cpu_after.WriteReg(Reg::kBp, frame_pointer);
+          cpu_after.WriteReg(Reg::kIp, handler);
+        });
         return;
       }
       c.WriteReg(Reg::kBp, s->saved_ebp);
@@ -175,9 +249,11 @@ std::uint64_t ScopeTableHandler(ApiInvocation& inv, bool eh4) {
   constexpr std::uint32_t kUnwinding = 0x66;  // EXCEPTION_UNWINDING | EXIT_UNWIND | ...
   bool ok = false;
   const std::uint32_t flags = m.Read32(exception_record + 4, &ok);
-  if (m.x64() || !ok || (flags & kUnwinding) != 0) return 1;
+  if (m.x64() || !ok) return 1;
   auto s = std::make_shared<ScopeSearch>();
   s->pending = inv.pending;
+  s->record = exception_record;
+  s->context = context;
   s->frame = frame;
   std::uint32_t table = m.Read32(frame + 8);
   if (eh4) table ^= m.Read32(inv.Arg(0));  // the table pointer is XORed with the cookie
@@ -186,6 +262,16 @@ std::uint64_t ScopeTableHandler(ApiInvocation& inv, bool eh4) {
   s->no_level = eh4 ? 0xFFFFFFFEu : 0xFFFFFFFFu;
   s->level = m.Read32(frame + 0xC);
   s->saved_ebp = m.cpu().ReadReg(Reg::kBp);
+  if ((flags & kUnwinding) != 0) {
+    // Called by another frame's unwind: this frame's __finally blocks, all levels.
+    auto blocks = std::make_shared<std::vector<FinallyBlock>>(LocalUnwind(m, *s, s->no_level));
+    inv.Defer();
+    RunFinallyBlocks(m, std::move(blocks), 0, [&m, s] {
+      m.cpu().WriteReg(Reg::kBp, s->saved_ebp);
+      m.CompleteApi(s->pending, 1);  // ExceptionContinueSearch
+    });
+    return 0;
+  }
   // EXCEPTION_POINTERS for GetExceptionCode/GetExceptionInformation in the filters, below
   // the stack pointer where the filter calls (PushCallFrame) leave it alone.
   const std::uint64_t pointers = m.cpu().ReadReg(Reg::kSp) - 0x10;
@@ -194,6 +280,109 @@ std::uint64_t ScopeTableHandler(ApiInvocation& inv, bool eh4) {
   m.Write32(frame - 4, static_cast<std::uint32_t>(pointers));
   inv.Defer();
   ContinueScopeSearch(m, s);
+  return 0;
+}
+
+// __C_specific_handler (x64): the scope table of MSVC's __try blocks, in the handler data of
+// the frame's UNWIND_INFO: a count, then {BeginAddress, EndAddress, HandlerAddress, JumpTarget}
+// RVAs. In the dispatch pass, each scope holding ControlPc with a JumpTarget is an __except:
+// its filter (HandlerAddress; 1 means EXCEPTION_EXECUTE_HANDLER) is called as
+// filter(EXCEPTION_POINTERS*, EstablisherFrame); EXECUTE_HANDLER unwinds to the frame and runs
+// the block (Machine::UnwindX64To), CONTINUE_EXECUTION resumes at the fault, CONTINUE_SEARCH
+// tries the next scope. In the unwind pass, each scope holding ControlPc without a JumpTarget
+// is a __finally, called as handler(TRUE, EstablisherFrame), up to the target scope.
+struct CScopeSearch {
+  PendingReturn pending;
+  std::uint64_t record = 0;
+  std::uint64_t establisher = 0;
+  std::uint64_t image_base = 0;
+  std::uint64_t control_pc = 0;  // RVA
+  std::uint64_t table = 0;
+  std::uint32_t count = 0;
+  std::uint32_t index = 0;
+  std::uint64_t pointers = 0;  // EXCEPTION_POINTERS for the filters
+};
+
+// A scope table has a few entries per function; past this it is hostile.
+constexpr std::uint32_t kMaxCScopes = 256;
+
+struct CScope {
+  std::uint32_t begin = 0, end = 0, handler = 0, jump = 0;
+};
+
+CScope ReadCScope(Machine& m, std::uint64_t table, std::uint32_t index) {
+  const std::uint64_t at = table + 4 + 16ull * index;
+  return {m.Read32(at), m.Read32(at + 4), m.Read32(at + 8), m.Read32(at + 12)};
+}
+
+void ContinueCScopeSearch(Machine& m, const std::shared_ptr<CScopeSearch>& s) {
+  for (; s->index < s->count; ++s->index) {
+    const CScope scope = ReadCScope(m, s->table, s->index);
+    if (scope.jump == 0 || s->control_pc < scope.begin || s->control_pc >= scope.end) continue;
+    const std::uint64_t target = s->image_base + scope.jump;
+    const std::uint32_t code = m.Read32(s->record);
+    if (scope.handler == 1) {  // __except (EXCEPTION_EXECUTE_HANDLER) with a constant filter
+      if (!m.UnwindX64To(target, code)) m.CompleteApi(s->pending, 1);
+      return;
+    }
+    m.PushCallFrame(s->image_base + scope.handler, {s->pointers, s->establisher},
+                    [&m, s, target, code](std::uint64_t result) {
+                      const auto verdict = static_cast<std::int32_t>(result);
+                      if (verdict > 0) {  // EXCEPTION_EXECUTE_HANDLER
+                        if (!m.UnwindX64To(target, code)) m.CompleteApi(s->pending, 1);
+                        return;
+                      }
+                      if (verdict < 0) {  // EXCEPTION_CONTINUE_EXECUTION
+                        m.CompleteApi(s->pending, 0);
+                        return;
+                      }
+                      ++s->index;
+                      ContinueCScopeSearch(m, s);
+                    });
+    return;
+  }
+  m.CompleteApi(s->pending, 1);  // ExceptionContinueSearch
+}
+
+std::uint64_t CSpecificHandler(ApiInvocation& inv) {
+  Machine& m = inv.m;
+  if (!m.x64()) return 1;
+  constexpr std::uint32_t kUnwinding = 0x66;  // EXCEPTION_UNWINDING | EXIT_UNWIND | ...
+  constexpr std::uint32_t kTargetUnwind = 0x20;
+  auto s = std::make_shared<CScopeSearch>();
+  s->pending = inv.pending;
+  s->record = inv.Arg(0);
+  s->establisher = inv.Arg(1);
+  const std::uint64_t context = inv.Arg(2);
+  const std::uint64_t dispatcher = inv.Arg(3);
+  bool ok = false;
+  const std::uint32_t flags = m.Read32(s->record + 4, &ok);
+  s->image_base = m.ReadPtr(dispatcher + 0x08);
+  s->control_pc = m.ReadPtr(dispatcher) - s->image_base;
+  s->table = m.ReadPtr(dispatcher + 0x38);
+  s->count = std::min(m.Read32(s->table), kMaxCScopes);
+  s->index = m.Read32(dispatcher + 0x48);
+  if (!ok) return 1;
+  if ((flags & kUnwinding) != 0) {
+    const std::uint64_t target = m.ReadPtr(dispatcher + 0x20) - s->image_base;
+    std::vector<Machine::GuestCall> finally_blocks;
+    for (std::uint32_t i = s->index; i < s->count; ++i) {
+      const CScope scope = ReadCScope(m, s->table, i);
+      if (s->control_pc < scope.begin || s->control_pc >= scope.end) continue;
+      if ((flags & kTargetUnwind) != 0 && scope.jump == target) break;
+      if (scope.jump == 0) finally_blocks.push_back({s->image_base + scope.handler, {1, s->establisher}});
+    }
+    inv.Defer();
+    m.CallGuestSequence(std::move(finally_blocks), [&m, pending = s->pending] { m.CompleteApi(pending, 1); });
+    return 0;
+  }
+  // EXCEPTION_POINTERS for GetExceptionCode/GetExceptionInformation in the filters, below the
+  // stack pointer where the filter calls (PushCallFrame) leave it alone.
+  s->pointers = m.cpu().ReadReg(Reg::kSp) - 0x10;
+  m.WritePtr(s->pointers, s->record);
+  m.WritePtr(s->pointers + 8, context);
+  inv.Defer();
+  ContinueCScopeSearch(m, s);
   return 0;
 }
 
@@ -220,9 +409,10 @@ void RegisterStartup(ApiRegistry& r) {
         "_isatty"}) {
     r.Add(name, zero);
   }
-  // x64 and C++ exception frames are not interpreted: their handlers decline.
+  r.Add("__C_specific_handler", CSpecificHandler);
+  // C++ exception frames are not interpreted: their handlers decline.
   auto continue_search = [](ApiInvocation&) -> std::uint64_t { return 1; };
-  for (const char* name : {"__C_specific_handler", "__CxxFrameHandler3", "__CxxFrameHandler4"}) {
+  for (const char* name : {"__CxxFrameHandler3", "__CxxFrameHandler4"}) {
     r.Add(name, continue_search);
   }
   r.Add("_except_handler3", [](ApiInvocation& inv) -> std::uint64_t {

@@ -514,9 +514,20 @@ void RegisterProcesses(ApiRegistry& r) {
                        "function=" + HexNumber(inv.Arg(0)));
     return 1;
   });
+  // RaiseException(code, flags, count, arguments): dispatched to the SEH handlers (anti-debug
+  // tricks raise DBG_PRINTEXCEPTION_C or their own codes and catch them); with none, the end.
   r.Add("RaiseException", [](ApiInvocation& inv) -> std::uint64_t {
-    inv.m.End(analysis::v1::EMULATION_END_REASON_UNHANDLED_EXCEPTION,
-              "RaiseException(" + HexNumber(inv.Arg(0) & 0xFFFFFFFFu) + ") with no handler");
+    constexpr std::uint64_t kMaxParameters = 15;  // EXCEPTION_MAXIMUM_PARAMETERS
+    const auto code = static_cast<std::uint32_t>(inv.Arg(0));
+    std::vector<std::uint64_t> parameters;
+    const std::uint64_t count = std::min<std::uint64_t>(inv.Arg(2) & 0xFFFFFFFF, kMaxParameters);
+    for (std::uint64_t i = 0; i < count && inv.Arg(3) != 0; ++i) {
+      parameters.push_back(inv.m.ReadPtr(inv.Arg(3) + i * inv.m.pointer_size()));
+    }
+    if (!inv.m.RaiseSoftwareException(code, inv.pending, std::move(parameters))) {
+      inv.m.End(analysis::v1::EMULATION_END_REASON_UNHANDLED_EXCEPTION,
+                "RaiseException(" + HexNumber(code) + ") with no handler");
+    }
     return 0;
   });
 }

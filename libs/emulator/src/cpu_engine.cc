@@ -33,6 +33,12 @@ int RegId(Arch arch, Reg reg) {
     case Reg::kIp: return x64 ? UC_X86_REG_RIP : UC_X86_REG_EIP;
     case Reg::kR8: return UC_X86_REG_R8;
     case Reg::kR9: return UC_X86_REG_R9;
+    case Reg::kR10: return UC_X86_REG_R10;
+    case Reg::kR11: return UC_X86_REG_R11;
+    case Reg::kR12: return UC_X86_REG_R12;
+    case Reg::kR13: return UC_X86_REG_R13;
+    case Reg::kR14: return UC_X86_REG_R14;
+    case Reg::kR15: return UC_X86_REG_R15;
     case Reg::kFlags: return x64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS;
   }
   return UC_X86_REG_INVALID;

@@ -31,7 +31,8 @@ namespace kensa::emulator::internal {
 enum class Arch { kX86, kX64 };
 
 // Registers by their 64-bit names; on x86 the 32-bit register of the same name is used.
-enum class Reg { kAx, kBx, kCx, kDx, kSi, kDi, kBp, kSp, kIp, kR8, kR9, kFlags };
+// R8..R15 exist on x64 only.
+enum class Reg { kAx, kBx, kCx, kDx, kSi, kDi, kBp, kSp, kIp, kR8, kR9, kR10, kR11, kR12, kR13, kR14, kR15, kFlags };
 
 // Page protections as the engine knows them (bit values of unicorn's UC_PROT_*).
 inline constexpr std::uint32_t kProtRead = 1;

@@ -926,8 +926,9 @@ void Machine::OnInterrupt(std::uint32_t number) {
   End(EMULATION_END_REASON_UNHANDLED_EXCEPTION, "unhandled exception " + detail);
 }
 
-bool Machine::HasSehHandler() const {
-  if (x64() || seh_dispatches_ >= kMaxSehDispatches) return false;
+bool Machine::HasSehHandler() {
+  if (seh_dispatches_ >= kMaxSehDispatches) return false;
+  if (x64()) return X64StackHasHandler(CaptureX64Registers());
   const std::uint32_t head = Read32(kTebAddress);
   return head != 0xFFFFFFFFu && head != 0;
 }
@@ -936,11 +937,36 @@ void Machine::RaiseGuestException(PendingException exception) {
   if (!pending_exception_) pending_exception_ = std::move(exception);
 }
 
+bool Machine::RaiseSoftwareException(std::uint32_t code, const PendingReturn& caller,
+                                     std::vector<std::uint64_t> parameters) {
+  if (seh_dispatches_ >= kMaxSehDispatches) return false;
+  if (x64()) {
+    // The stack is walked from the caller: the API stub is in no image.
+    X64Registers frame = CaptureX64Registers();
+    frame.rip = caller.return_address;
+    frame.rsp() = caller.stack_after;
+    if (!X64StackHasHandler(frame)) return false;
+  } else if (!HasSehHandler()) {
+    return false;
+  }
+  RaiseGuestException({code, caller.return_address, std::move(parameters),
+                       "RaiseException(" + Hex(code) + ") from " + Hex(caller.return_address)});
+  // Stopped where the API returns to, by OnBlock: a stop asked for in the hook itself does not
+  // hold once the hook has moved RIP (cpu_engine.h).
+  stop_pending_ = true;
+  cpu_->Stop();
+  return true;
+}
+
 void Machine::DispatchSeh() {
   PendingException e = std::move(*pending_exception_);
   pending_exception_.reset();
   ++seh_dispatches_;
   seh_description_ = e.description;
+  if (x64()) {
+    DispatchX64(e);
+    return;
+  }
   // Handlers run without the trap flag, and a single-step trap's CONTEXT has it cleared (as
   // Windows' trap handler does), so a handler that continues does not trap again at once.
   constexpr std::uint64_t kTrapFlag = 0x100;
@@ -982,6 +1008,10 @@ void Machine::CallSehHandler(std::uint64_t registration) {
 }
 
 void Machine::OnSehReturn() {
+  if (x64()) {
+    OnX64HandlerReturn();
+    return;
+  }
   const std::uint64_t disposition = cpu_->ReadReg(Reg::kAx);
   if (disposition == 0) {  // ExceptionContinueExecution: resume from the (edited) CONTEXT
     const std::pair<std::uint32_t, Reg> registers[] = {

@@ -22,6 +22,7 @@
 #include "kensa/emulator/emulator.h"
 #include "memory_manager.h"
 #include "virtual_env.h"
+#include "x64_unwind.h"
 
 namespace kensa::emulator::internal {
 
@@ -257,6 +258,16 @@ class Machine {
   void CompleteApi(const PendingReturn& pending, std::uint64_t value);
   // Calls one guest function below the current stack pointer; `then` gets its return value
   // (the stack pointer is restored first, other registers are as the callee left them).
+  // x64 exceptions, for __C_specific_handler deciding to run an __except block of the frame
+  // being asked: the unwind pass (every frame walked with a termination handler called again
+  // with EXCEPTION_UNWINDING, the target frame with EXCEPTION_TARGET_UNWIND, so that __finally
+  // blocks run innermost first), then execution goes on at `target_ip` in that frame with
+  // RAX = `code`. False when no x64 dispatch is under way.
+  bool UnwindX64To(std::uint64_t target_ip, std::uint64_t code);
+  // RaiseException: the exception is dispatched to the handlers on the stack once the API has
+  // returned (its CONTEXT resumes after the call). False when no handler is there to ask.
+  bool RaiseSoftwareException(std::uint32_t code, const PendingReturn& caller,
+                              std::vector<std::uint64_t> parameters);
   void PushCallFrame(std::uint64_t function, const std::vector<std::uint64_t>& args,
                      std::function<void(std::uint64_t)> then);
 
@@ -329,11 +340,41 @@ class Machine {
     std::vector<std::uint64_t> parameters;
     std::string description;
   };
-  bool HasSehHandler() const;
+  bool HasSehHandler();
   void RaiseGuestException(PendingException exception);
   void DispatchSeh();
   void CallSehHandler(std::uint64_t registration);
   void OnSehReturn();
+  // x64 exception dispatch (x64_exceptions.cc): the stack walked with the images' unwind tables
+  // (.pdata), each frame's language handler asked as RtlDispatchException asks it.
+  struct X64Step {
+    X64Registers caller;
+    std::optional<X64FunctionEntry> function;  // nullopt for a leaf function
+    X64Unwound unwound;
+  };
+  struct X64Frame {
+    X64Registers regs;
+    X64FunctionEntry function;
+    X64Unwound unwound;
+  };
+  struct X64Dispatch {
+    std::uint32_t code = 0;
+    std::uint64_t record = 0;      // EXCEPTION_RECORD
+    std::uint64_t context = 0;     // CONTEXT of the fault
+    std::uint64_t dispatcher = 0;  // DISPATCHER_CONTEXT of the frame being asked
+    std::uint64_t scratch = 0;     // per-frame records and contexts of the unwind pass
+    X64Registers frame;            // the frame being asked
+    X64Registers caller;           // its caller, once unwound
+    std::size_t frames = 0;
+    std::vector<X64Frame> with_handlers;  // frames walked that have a handler, innermost first
+  };
+  X64Registers CaptureX64Registers() const;
+  void LoadX64Registers(const X64Registers& regs);
+  Result<X64Step> StepX64Frame(const X64Registers& frame);
+  bool X64StackHasHandler(X64Registers frame);
+  void DispatchX64(const PendingException& exception);
+  void AskNextX64Frame();
+  void OnX64HandlerReturn();
   // Sets up a call of `function` on a fresh stack top, returning to `return_address`.
   void SetupCall(std::uint64_t stack_top, std::uint64_t function,
                  const std::vector<std::uint64_t>& args, std::uint64_t return_address);
@@ -407,6 +448,7 @@ class Machine {
   std::uint64_t seh_context_ = 0;
   std::uint64_t seh_record_ = 0;
   std::string seh_description_;
+  std::optional<X64Dispatch> x64_dispatch_;
 
   std::uint64_t instructions_ = 0;
   // Instruction count of each translated block by address, with the block size it was asked for.

@@ -1,0 +1,148 @@
+// Structured exception handling with its unwind pass: tests/winbins' t15_seh (its __try code
+// compiled by clang for the MSVC target, linked by mingw-w64 as CMake builds it) catches an
+// access violation in a callee with a filtered __except, and unwinds a second one through a
+// __finally to an outer __except(1). x64 goes through the images' unwind tables and
+// __C_specific_handler, x86 through the fs:[0] chain and _except_handler3. Wine runs the x64
+// program with the same markers and mutexes (tests/winbins, winbins_wine_vs_emulator_test).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <string>
+
+#include "kensa/emulator/emulator.h"
+#include "test_support.h"
+
+namespace kensa::emulator {
+namespace {
+
+namespace v1 = analysis::v1;
+using testing::ReadAll;
+using testing::TempDir;
+
+const std::string kSources = "tests/winbins/src/";
+
+Bytes BuildSehProgram(bool x64) {
+  TempDir dir;
+  const std::string target = x64 ? "x86_64-pc-windows-msvc" : "i686-pc-windows-msvc";
+  const std::string cc = x64 ? "x86_64-w64-mingw32-gcc" : "i686-w64-mingw32-gcc";
+  REQUIRE(testing::Run("clang-14 --target=" + target + " -O1 -c " + kSources + "t15_seh_probe.c -o " +
+                       dir.File("probe.o")));
+  REQUIRE(testing::Run(cc + " -std=c11 -O1 -s -static -I" + kSources + " -o " + dir.File("t15.exe") + " " +
+                       kSources + "t15_seh.c " + dir.File("probe.o")));
+  return ReadAll(dir.File("t15.exe"));
+}
+
+std::size_t CountCalls(const v1::BehaviorResult& r, const std::string& name) {
+  return static_cast<std::size_t>(std::count_if(r.api_calls().begin(), r.api_calls().end(),
+                                                [&](const auto& call) { return call.name() == name; }));
+}
+
+TEST_CASE("x64: an access violation is caught by __except, and unwound through __finally") {
+  const Bytes program = BuildSehProgram(/*x64=*/true);
+  REQUIRE_FALSE(program.empty());
+  auto out = Emulate(program, {});
+  REQUIRE(out);
+  const v1::BehaviorResult& r = out->behavior;
+  INFO(r.end_detail() << "\nconsole:\n" << r.console_output());
+  CHECK(r.end_reason() == v1::EMULATION_END_REASON_EXITED);
+  CHECK(r.end_detail() == "exit(0)");
+  CHECK(r.console_output() ==
+        "SBX|t15_seh|caught|42\n"
+        "SBX|t15_seh|finally_abnormal|1\n"
+        "SBX|t15_seh|unwound|7\n"
+        "SBX|t15_seh|done|0\n");
+  // The __finally ran during the unwind, before the __except block returned to main.
+  REQUIRE(r.mutex_events_size() == 2);
+  CHECK(r.mutex_events(0).target() == "sbx-seh-finally");
+  CHECK(r.mutex_events(1).target() == "sbx-seh-caught");
+  // The first fault: SbxSehCatch's handler asked, then called again by the unwind pass
+  // (EXCEPTION_TARGET_UNWIND). The second: WriteWithFinally's (no __except: ContinueSearch) and
+  // SbxSehUnwind's asked, then both called again by the unwind pass (EXCEPTION_UNWINDING, which
+  // runs the __finally, then EXCEPTION_TARGET_UNWIND).
+  CHECK(CountCalls(r, "__C_specific_handler") == 6);
+  for (const auto& call : r.api_calls()) {
+    if (call.name() == "__C_specific_handler") CHECK_FALSE(call.unmodelled());
+  }
+}
+
+TEST_CASE("x86: the same program through _except_handler3, its __finally run by the unwind") {
+  const Bytes program = BuildSehProgram(/*x64=*/false);
+  REQUIRE_FALSE(program.empty());
+  auto out = Emulate(program, {});
+  REQUIRE(out);
+  const v1::BehaviorResult& r = out->behavior;
+  INFO(r.end_detail() << "\nconsole:\n" << r.console_output());
+  CHECK(r.end_reason() == v1::EMULATION_END_REASON_EXITED);
+  CHECK(r.console_output() ==
+        "SBX|t15_seh|caught|42\n"
+        "SBX|t15_seh|finally_abnormal|1\n"
+        "SBX|t15_seh|unwound|7\n"
+        "SBX|t15_seh|done|0\n");
+  REQUIRE(r.mutex_events_size() == 2);
+  CHECK(r.mutex_events(0).target() == "sbx-seh-finally");
+  CHECK(r.mutex_events(1).target() == "sbx-seh-caught");
+  // SbxSehCatch's handler; then WriteWithFinally's (no filter: ContinueSearch) and
+  // SbxSehUnwind's, whose EXECUTE_HANDLER calls WriteWithFinally's again with
+  // EXCEPTION_UNWINDING (_global_unwind2), which runs the __finally.
+  CHECK(CountCalls(r, "_except_handler3") == 4);
+}
+
+TEST_CASE("RaiseException is dispatched to the __except around the call, both architectures") {
+  for (const bool x64 : {true, false}) {
+    INFO((x64 ? "x64" : "x86"));
+    TempDir dir;
+    testing::WriteText(dir.File("probe.c"), R"(
+__declspec(dllimport) void __stdcall RaiseException(unsigned long code, unsigned long flags,
+                                                    unsigned long count, const void* arguments);
+int Probe(void) {
+  int result = 0;
+  __try {
+    RaiseException(0xE0424242, 0, 0, 0);
+    result = 1;
+  } __except (_exception_code() == 0xE0424242 ? 1 : 0) {
+    result = 5;
+  }
+  return result;
+}
+)");
+    testing::WriteText(dir.File("main.c"), R"(
+#include <stdio.h>
+int Probe(void);
+int main(void) { printf("probe=%d\n", Probe()); return 0; }
+)");
+    const std::string target = x64 ? "x86_64-pc-windows-msvc" : "i686-pc-windows-msvc";
+    const std::string cc = x64 ? "x86_64-w64-mingw32-gcc" : "i686-w64-mingw32-gcc";
+    REQUIRE(testing::Run("clang-14 --target=" + target + " -O1 -c " + dir.File("probe.c") + " -o " +
+                         dir.File("probe.o")));
+    REQUIRE(testing::Run(cc + " -O1 -s -o " + dir.File("t.exe") + " " + dir.File("main.c") + " " +
+                         dir.File("probe.o")));
+    auto out = Emulate(ReadAll(dir.File("t.exe")), {});
+    REQUIRE(out);
+    INFO(out->behavior.end_detail());
+    CHECK(out->behavior.console_output() == "probe=5\n");
+    CHECK(out->behavior.end_reason() == v1::EMULATION_END_REASON_EXITED);
+  }
+}
+
+TEST_CASE("x64: a fault no handler takes ends the run as an unhandled access violation") {
+  const Bytes program = testing::CompileC(R"(
+int main(void) {
+  volatile int* p = (volatile int*)0x10;
+  *p = 1;
+  return 0;
+}
+)",
+                                          /*x64=*/true);
+  REQUIRE_FALSE(program.empty());
+  auto out = Emulate(program, {});
+  REQUIRE(out);
+  // mingw's startup frame has a scope table without a scope around main: its handler declines,
+  // and no frame above it has one.
+  INFO(out->behavior.end_detail());
+  CHECK(out->behavior.end_reason() == v1::EMULATION_END_REASON_UNHANDLED_EXCEPTION);
+  CHECK(out->behavior.end_detail().starts_with("unhandled exception access violation: write of unmapped memory at 0x10 (4 bytes)"));
+  CHECK(CountCalls(out->behavior, "__C_specific_handler") == 1);
+}
+
+}  // namespace
+}  // namespace kensa::emulator
