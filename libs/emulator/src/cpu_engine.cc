@@ -113,6 +113,8 @@ struct CpuEngine::Hooks {
   std::uint32_t blocks_until_clock_check = 0;
   FaultHook fault;
   InterruptHook interrupt;
+  WriteHook write;
+  uc_hook write_handle = 0;
   uc_hook code_handle = 0;
   uc_hook block_handle = 0;
   uc_hook fault_handle = 0;
@@ -296,6 +298,22 @@ void CpuEngine::SetFaultHook(FaultHook hook) {
     uc_hook_add(Uc(uc_), &hooks_->fault_handle, UC_HOOK_MEM_INVALID,
                 reinterpret_cast<void*>(&OnFault), &hooks_->fault, 1, 0);
   }
+}
+
+namespace {
+void OnWrite(uc_engine*, uc_mem_type, std::uint64_t address, int size, std::int64_t, void* user) {
+  (*static_cast<CpuEngine::WriteHook*>(user))(address, size);
+}
+}  // namespace
+
+void CpuEngine::SetWriteHook(WriteHook hook, std::uint64_t begin, std::uint64_t end) {
+  if (hooks_->write_handle != 0) {
+    uc_hook_del(Uc(uc_), hooks_->write_handle);
+    hooks_->write_handle = 0;
+  }
+  hooks_->write = std::move(hook);
+  uc_hook_add(Uc(uc_), &hooks_->write_handle, UC_HOOK_MEM_WRITE, reinterpret_cast<void*>(&OnWrite),
+              &hooks_->write, begin, end);
 }
 
 void CpuEngine::SetInterruptHook(InterruptHook hook) {

@@ -56,6 +56,8 @@ class CpuEngine {
       std::function<bool(MemoryFault kind, bool unmapped, std::uint64_t address, int size)>;
   // Called on a CPU exception or interrupt (int3 = 3, divide error = 0, invalid opcode = 6).
   using InterruptHook = std::function<void(std::uint32_t number)>;
+  // Called after a guest write of `size` bytes at `address`, in the range given to SetWriteHook.
+  using WriteHook = std::function<void(std::uint64_t address, int size)>;
 
   static Result<std::unique_ptr<CpuEngine>> Create(Arch arch);
   ~CpuEngine();
@@ -85,6 +87,9 @@ class CpuEngine {
   void SetBlockHook(BlockHook hook);
   void SetFaultHook(FaultHook hook);
   void SetInterruptHook(InterruptHook hook);
+  // Hooks guest writes in [begin, end), replacing the previous range. Every guest store takes
+  // unicorn's slow path while a write hook exists: keep it for the few regions that need it.
+  void SetWriteHook(WriteHook hook, std::uint64_t begin, std::uint64_t end);
 
   // Runs from `pc` until Stop(), a fault, or `timeout_us` (0 = none). An error status carries
   // unicorn's message ("Invalid memory read (UC_ERR_READ_UNMAPPED)"), or says that unicorn

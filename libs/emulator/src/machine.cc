@@ -772,6 +772,8 @@ void Machine::Console(std::string_view text) {
 void Machine::DumpRegion(Region& region, const std::string& found_by) {
   if (region.dumped) return;
   region.dumped = true;
+  // Code run from an allocation may decode more of itself there: watched from now on.
+  if (region.dynamic) WatchForRewrites(region.base, region.size);
   const std::uint64_t size = std::min(region.size, options_.limits.max_artifact_bytes);
   Artifact artifact;
   artifact.content = ReadBytes(region.base, static_cast<std::size_t>(size));
@@ -804,6 +806,56 @@ void Machine::DumpUnpackedImage(std::uint64_t entry) {
   memory_dumps_.push_back(std::move(artifact));
   // What was written is in this dump; a later layer written over it makes another one.
   watch.Capture(*cpu_);
+}
+
+void Machine::WatchForRewrites(std::uint64_t base, std::uint64_t size) {
+  // A few regions (each costs a byte per byte), none larger than a dump can hold.
+  constexpr std::size_t kMaxWatches = 4;
+  if (rewrite_watches_.size() >= kMaxWatches || size == 0 || size > options_.limits.max_artifact_bytes) return;
+  RewriteWatch watch;
+  watch.base = base;
+  watch.size = size;
+  watch.written.assign(static_cast<std::size_t>(size), 0);
+  rewrite_watches_.push_back(std::move(watch));
+  // One hook over the span of every watched region; writes between them are ignored below.
+  std::uint64_t low = ~0ull;
+  std::uint64_t high = 0;
+  for (const RewriteWatch& w : rewrite_watches_) {
+    low = std::min(low, w.base);
+    high = std::max(high, w.base + w.size);
+  }
+  cpu_->SetWriteHook([this](std::uint64_t address, int bytes) { OnGuestWrite(address, bytes); }, low, high - 1);
+}
+
+void Machine::OnGuestWrite(std::uint64_t address, int size) {
+  for (RewriteWatch& watch : rewrite_watches_) {
+    if (address >= watch.base + watch.size || address + static_cast<std::uint64_t>(size) <= watch.base) continue;
+    const std::uint64_t begin = std::max(address, watch.base) - watch.base;
+    const std::uint64_t end = std::min(address + static_cast<std::uint64_t>(size), watch.base + watch.size) - watch.base;
+    for (std::uint64_t i = begin; i < end; ++i) watch.written[static_cast<std::size_t>(i)] = 1;
+    watch.pending = true;
+    rewrite_pending_ = true;
+  }
+}
+
+void Machine::DumpRewrittenRegion(RewriteWatch& watch, std::uint64_t entry) {
+  std::fill(watch.written.begin(), watch.written.end(), 0);
+  watch.pending = false;
+  rewrite_pending_ = std::any_of(rewrite_watches_.begin(), rewrite_watches_.end(),
+                                 [](const RewriteWatch& w) { return w.pending; });
+  if (rewrite_dumps_ >= options_.limits.max_image_dumps) return;
+  ++rewrite_dumps_;
+  ++watch.layers;
+  Artifact artifact;
+  artifact.content = ReadBytes(watch.base, static_cast<std::size_t>(watch.size));
+  artifact.sha256 = hashing::Sha256Hex(artifact.content);
+  artifact.name = "memory_" + Hex(watch.base) + "_layer_" + std::to_string(watch.layers) + "_entry_" + Hex(entry);
+  auto* r = result_.add_executed_memory_regions();
+  r->set_address(watch.base);
+  r->set_size(watch.size);
+  r->set_sha256(artifact.sha256);
+  r->set_found_by("executed_rewritten_code");
+  memory_dumps_.push_back(std::move(artifact));
 }
 
 void Machine::End(EmulationEndReason reason, std::string detail) {
@@ -868,6 +920,19 @@ void Machine::OnBlock(std::uint64_t address, std::uint32_t size) {
   }
   instructions_ += block;
   if (address >= kStubLow && address < kStubHigh) return;  // decoy code: nothing to watch
+  // Code about to run over bytes the guest wrote into a rewrite-watched region.
+  if (rewrite_pending_) {
+    for (RewriteWatch& watch : rewrite_watches_) {
+      if (!watch.pending || address < watch.base || address >= watch.base + watch.size) continue;
+      const std::uint64_t begin = address - watch.base;
+      const std::uint64_t end = std::min<std::uint64_t>(begin + std::max<std::uint32_t>(size, 1), watch.size);
+      const auto first = watch.written.begin() + static_cast<std::ptrdiff_t>(begin);
+      if (std::find(first, watch.written.begin() + static_cast<std::ptrdiff_t>(end), 1) !=
+          watch.written.begin() + static_cast<std::ptrdiff_t>(end)) {
+        DumpRewrittenRegion(watch, address);
+      }
+    }
+  }
   // The sample's image: only a granule's first execution costs more than this test.
   WriteWatch& watch = memory_.write_watch();
   if (watch.Contains(address)) {

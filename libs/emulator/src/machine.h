@@ -242,6 +242,11 @@ class Machine {
   // Code the sample wrote into its own image is about to run at `entry`: dumps the whole image
   // rebuilt as a PE file (image_dump.h), at most limits.max_image_dumps times.
   void DumpUnpackedImage(std::uint64_t entry);
+  // Watches [base, base + size) for code that rewrites itself: the raw shellcode from the start,
+  // an allocated region once dumped. A block that runs over bytes the guest wrote there since the
+  // last dump dumps the region again ("executed_rewritten_code"), at most
+  // limits.max_image_dumps times; so a decoder stub's decoded payload is dumped and scanned.
+  void WatchForRewrites(std::uint64_t base, std::uint64_t size);
 
   // Ends the emulation from inside a hook (ExitProcess, limits, faults). Safe to call twice:
   // the first reason wins.
@@ -461,6 +466,19 @@ class Machine {
   LastBlock last_block_;
   std::uint64_t api_calls_ = 0;
   std::uint32_t image_dumps_ = 0;
+  // Regions watched for rewritten code (WatchForRewrites), a few at most.
+  struct RewriteWatch {
+    std::uint64_t base = 0;
+    std::uint64_t size = 0;
+    std::vector<std::uint8_t> written;  // 1 per byte written since the last dump
+    bool pending = false;               // some byte is
+    std::uint32_t layers = 0;
+  };
+  std::vector<RewriteWatch> rewrite_watches_;
+  bool rewrite_pending_ = false;  // some watch is pending: the block hook looks
+  std::uint32_t rewrite_dumps_ = 0;
+  void OnGuestWrite(std::uint64_t address, int size);
+  void DumpRewrittenRegion(RewriteWatch& watch, std::uint64_t entry);
   std::uint64_t current_seq_ = 0;
   std::uint64_t slept_ms_ = 0;
   std::uint64_t cached_region_low_ = 1;

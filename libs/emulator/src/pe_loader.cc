@@ -268,6 +268,8 @@ Status LoadShellcode(Machine& machine, ByteSpan code) {
                          machine.memory().Allocate(code.size() + kPageSize, kProtAll, "shellcode",
                                                    false, 0x00600000, kStubLow));
   machine.WriteBytes(at, code);
+  // A decoder stub decodes the payload that follows it in place (msfvenom's encoders).
+  machine.WatchForRewrites(at, code.size());
   machine.AddRun(at, {}, "shellcode");
   return Status::Ok();
 }

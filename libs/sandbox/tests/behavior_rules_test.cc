@@ -304,6 +304,14 @@ TEST_CASE("every repository behaviour rule fires on a concrete behaviour", "[san
   }
   Set(cases["recovery_inhibition"].add_process_events(), 7, "create",
       "vssadmin.exe delete shadows /all /quiet");
+  {
+    // A decoder stub's second dump of its region (libs/emulator rewrite_test.cc runs one).
+    auto* region = cases["self_decoding_code"].add_executed_memory_regions();
+    region->set_address(0x600000);
+    region->set_size(0x40);
+    region->set_sha256(std::string(64, 'a'));
+    region->set_found_by("executed_rewritten_code");
+  }
 
   for (const auto& rule : loaded->rules()) {
     const std::string& name = rule.signature.name();
@@ -348,6 +356,16 @@ TEST_CASE("near misses do not fire the repository rules", "[sandbox][rules]") {
   Set(other_file_deleted.add_process_events(), 7, "create",
       "cmd.exe /c del C:\\Users\\jsmith\\AppData\\Local\\Temp\\x.tmp");
   CHECK_FALSE(fired(other_file_deleted).contains("self_deletion"));
+
+  v1::BehaviorResult first_dump_only;
+  {
+    auto* region = first_dump_only.add_executed_memory_regions();
+    region->set_address(0x600000);
+    region->set_size(0x40);
+    region->set_found_by("executed_dynamic_allocation");
+  }
+  CHECK(fired(first_dump_only).contains("unpacked_code_executed"));
+  CHECK_FALSE(fired(first_dump_only).contains("self_decoding_code"));
 
   v1::BehaviorResult short_sleep;
   AddCall(&short_sleep, 4, "Sleep", {"0x3e8"});

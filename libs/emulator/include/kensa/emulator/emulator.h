@@ -43,9 +43,11 @@ struct EmulationLimits {
   // Bytes kept per dropped file and per dumped region, and text kept from console output.
   std::uint64_t max_artifact_bytes = 32ull << 20;
   std::uint32_t max_console_bytes = 64 * 1024;
-  // Dumps of the sample's image when code it wrote there runs (self-unpacking, UPX-style);
-  // each is the whole image (at most max_artifact_bytes). A packer has one or two layers;
-  // the bound stops a sample that rewrites and re-enters its code in a loop.
+  // Dumps of code the sample wrote and then ran: its image (self-unpacking, UPX-style; the whole
+  // image) and, separately counted, a shellcode or allocated region that rewrites itself (a
+  // decoder stub decoding the payload after it; the whole region). At most max_artifact_bytes
+  // each. A packer has one or two layers; the bound stops a sample that rewrites and re-enters
+  // its code in a loop.
   std::uint32_t max_image_dumps = 4;
   // Threads the sample may create (CreateThread / CreateRemoteThread).
   std::uint32_t max_threads = 64;
