@@ -103,6 +103,14 @@ bool ChildIsBad(const report::v1::ChildResult& child) {
 
 }  // namespace
 
+bool NamesCommonInfrastructure(const analysis::v1::Indicator& indicator) {
+  switch (indicator.type()) {
+    case analysis::v1::INDICATOR_TYPE_DOMAIN: return IsCommonInfrastructure(AsciiLower(indicator.value()));
+    case analysis::v1::INDICATOR_TYPE_URL: return IsCommonInfrastructure(AsciiLower(UrlHost(indicator.value())));
+    default: return false;
+  }
+}
+
 std::map<std::string, std::string> IocList::AllValues() const {
   std::map<std::string, std::string> all = hashes;
   all.insert(ips.begin(), ips.end());

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string_view>
 
+#include "kensa/indicators/ioc_list.h"
 #include "report_view.h"
 
 namespace kensa::report::internal {
@@ -68,8 +69,11 @@ std::vector<Action> RecommendedActions(const report::v1::Report& report) {
   const Level level = report.verdict().level();
   const std::string& type = report.verdict().malware_type();
   bool has_network = false;
+  // XML namespaces, certificate servers and the like are in most documents and programs:
+  // nothing to block at the proxy.
   for (const auto* indicator : ReportIndicators(report)) {
-    has_network = has_network || IsNetworkIndicator(indicator->type());
+    has_network = has_network || (IsNetworkIndicator(indicator->type()) &&
+                                   !indicators::NamesCommonInfrastructure(*indicator));
   }
   std::vector<Action> actions;
   for (const Rule& rule : kRules) {

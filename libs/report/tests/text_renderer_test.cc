@@ -155,6 +155,26 @@ TEST_CASE("Recommended actions follow the level and the malware type") {
   CHECK(Contains(critical, "Check that volume shadow copies and backups are intact"));
   CHECK_FALSE(Contains(Section(critical, "Recommended actions"), "Search proxy and DNS logs"));
 
+  // A document whose only network indicators are XML namespaces and a certificate server has
+  // nothing to block at the proxy.
+  auto document = testing::MaliciousPeReport();
+  document.clear_indicators();
+  document.mutable_static_result()->clear_indicators();
+  for (const auto& [type, value] :
+       {std::pair{analysis::v1::INDICATOR_TYPE_URL, "http://schemas.openxmlformats.org/drawingml/2006/main"},
+        std::pair{analysis::v1::INDICATOR_TYPE_DOMAIN, "ocsp.digicert.com"}}) {
+    auto* indicator = document.add_indicators();
+    indicator->set_type(type);
+    indicator->set_value(value);
+  }
+  CHECK_FALSE(Contains(Section(RenderText(document, Language::kEnglish), "Recommended actions"),
+                       "Block the listed domains"));
+  auto* bad = document.add_indicators();
+  bad->set_type(analysis::v1::INDICATOR_TYPE_URL);
+  bad->set_value("http://invoice-cdn.example/payload.dll");
+  CHECK(Contains(Section(RenderText(document, Language::kEnglish), "Recommended actions"),
+                 "Block the listed domains"));
+
   auto rat = testing::MaliciousPeReport();
   rat.mutable_verdict()->set_malware_type("rat");
   CHECK(Contains(RenderText(rat, Language::kJapanese),

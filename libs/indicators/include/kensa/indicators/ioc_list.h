@@ -46,6 +46,11 @@ bool AddIoc(std::string_view value, const std::string& origin, IocList* iocs);
 // storage and CDN names).
 void AddReportIocs(const report::v1::Report& report, const std::string& origin, IocList* iocs);
 
+// True when a domain or URL indicator names a host every Windows host or browser talks to (the
+// list AddReportIocs leaves out: Microsoft, certificate authorities, XML namespaces such as
+// schemas.openxmlformats.org, GitHub, the big clouds' storage and CDN names). Other kinds: false.
+bool NamesCommonInfrastructure(const analysis::v1::Indicator& indicator);
+
 // True when a triage report's verdict is malicious or critical: only then are its hashes and
 // network indicators known bad. A suspicious or clean file's domains (a vendor's update server,
 // an XML namespace) would make every host that talks to them look compromised.
