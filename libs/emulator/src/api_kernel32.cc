@@ -609,6 +609,7 @@ void RegisterMemory(ApiRegistry& r) {
         return 0;
       }
       // Freed memory keeps its dump if it ran; the region itself goes.
+      inv.m.StopWatchingRewrites(region->base);  // a later allocation there is new code
       return inv.m.memory().Free(region->base).ok();
     }
     return 1;

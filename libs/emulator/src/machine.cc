@@ -827,6 +827,12 @@ void Machine::WatchForRewrites(std::uint64_t base, std::uint64_t size) {
   cpu_->SetWriteHook([this](std::uint64_t address, int bytes) { OnGuestWrite(address, bytes); }, low, high - 1);
 }
 
+void Machine::StopWatchingRewrites(std::uint64_t base) {
+  std::erase_if(rewrite_watches_, [base](const RewriteWatch& w) { return w.base == base; });
+  rewrite_pending_ = std::any_of(rewrite_watches_.begin(), rewrite_watches_.end(),
+                                 [](const RewriteWatch& w) { return w.pending; });
+}
+
 void Machine::OnGuestWrite(std::uint64_t address, int size) {
   for (RewriteWatch& watch : rewrite_watches_) {
     if (address >= watch.base + watch.size || address + static_cast<std::uint64_t>(size) <= watch.base) continue;

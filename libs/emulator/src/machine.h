@@ -247,6 +247,8 @@ class Machine {
   // last dump dumps the region again ("executed_rewritten_code"), at most
   // limits.max_image_dumps times; so a decoder stub's decoded payload is dumped and scanned.
   void WatchForRewrites(std::uint64_t base, std::uint64_t size);
+  // The region at `base` is freed: its writes are forgotten.
+  void StopWatchingRewrites(std::uint64_t base);
 
   // Ends the emulation from inside a hook (ExitProcess, limits, faults). Safe to call twice:
   // the first reason wins.
