@@ -37,8 +37,10 @@ std::size_t CountCalls(const v1::BehaviorResult& r, const std::string& name) {
                                                 [&](const auto& call) { return call.name() == name; }));
 }
 
-TEST_CASE("x64: an access violation is caught by __except, and unwound through __finally") {
-  const Bytes program = BuildSehProgram(/*x64=*/true);
+// Runs t15_seh: the markers wine prints, and the __finally's mutex before the caught one (the
+// __finally ran during the unwind, before the __except block returned to main).
+v1::BehaviorResult RunSehProgram(bool x64) {
+  const Bytes program = BuildSehProgram(x64);
   REQUIRE_FALSE(program.empty());
   auto out = Emulate(program, {});
   REQUIRE(out);
@@ -51,10 +53,14 @@ TEST_CASE("x64: an access violation is caught by __except, and unwound through _
         "SBX|t15_seh|finally_abnormal|1\n"
         "SBX|t15_seh|unwound|7\n"
         "SBX|t15_seh|done|0\n");
-  // The __finally ran during the unwind, before the __except block returned to main.
   REQUIRE(r.mutex_events_size() == 2);
   CHECK(r.mutex_events(0).target() == "sbx-seh-finally");
   CHECK(r.mutex_events(1).target() == "sbx-seh-caught");
+  return out->behavior;
+}
+
+TEST_CASE("x64: an access violation is caught by __except, and unwound through __finally") {
+  const v1::BehaviorResult r = RunSehProgram(/*x64=*/true);
   // The first fault: SbxSehCatch's handler asked, then called again by the unwind pass
   // (EXCEPTION_TARGET_UNWIND). The second: WriteWithFinally's (no __except: ContinueSearch) and
   // SbxSehUnwind's asked, then both called again by the unwind pass (EXCEPTION_UNWINDING, which
@@ -66,21 +72,7 @@ TEST_CASE("x64: an access violation is caught by __except, and unwound through _
 }
 
 TEST_CASE("x86: the same program through _except_handler3, its __finally run by the unwind") {
-  const Bytes program = BuildSehProgram(/*x64=*/false);
-  REQUIRE_FALSE(program.empty());
-  auto out = Emulate(program, {});
-  REQUIRE(out);
-  const v1::BehaviorResult& r = out->behavior;
-  INFO(r.end_detail() << "\nconsole:\n" << r.console_output());
-  CHECK(r.end_reason() == v1::EMULATION_END_REASON_EXITED);
-  CHECK(r.console_output() ==
-        "SBX|t15_seh|caught|42\n"
-        "SBX|t15_seh|finally_abnormal|1\n"
-        "SBX|t15_seh|unwound|7\n"
-        "SBX|t15_seh|done|0\n");
-  REQUIRE(r.mutex_events_size() == 2);
-  CHECK(r.mutex_events(0).target() == "sbx-seh-finally");
-  CHECK(r.mutex_events(1).target() == "sbx-seh-caught");
+  const v1::BehaviorResult r = RunSehProgram(/*x64=*/false);
   // SbxSehCatch's handler; then WriteWithFinally's (no filter: ContinueSearch) and
   // SbxSehUnwind's, whose EXECUTE_HANDLER calls WriteWithFinally's again with
   // EXCEPTION_UNWINDING (_global_unwind2), which runs the __finally.

@@ -17,14 +17,10 @@ namespace {
 
 const std::string kMsodde = "../shared/corpora/oletools-tests/tests/test-data/msodde/";
 
-// The one document in an oletools test zip, unzipped into a temporary folder.
+// The one document in an oletools test zip.
 Bytes Unzipped(const std::string& name) {
-  const std::string dir = test_support::RunCommand("mktemp -d");
-  test_support::RunCommand("unzip -q -o -P infected-test '" + kMsodde + name + ".zip' -d " + dir);
-  auto data = ReadFileBounded(dir + "/" + name, 16u << 20);
-  test_support::RunCommand("rm -rf " + dir);
-  REQUIRE(data);
-  return std::move(*data);
+  const std::string bytes = test_support::UnzipMember(kMsodde + name + ".zip", name, "infected-test");
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 std::string TextOf(const Bytes& doc) {

@@ -170,12 +170,11 @@ TEST_CASE("A Word document's DDEAUTO field is in its Document block with the com
 }
 
 TEST_CASE("A .doc's DDE fields are in its Document block too, read through its piece table") {
-  // oletools' zip (password "infected-test") unzipped into a temporary folder.
-  const std::string dir = test_support::RunCommand("mktemp -d");
-  test_support::RunCommand("unzip -q -o -P infected-test '" + kCorpora +
-                           "oletools-tests/tests/test-data/msodde/dde-test-from-office2003.doc.zip' -d " + dir);
-  const auto report = TriageFile(dir + "/dde-test-from-office2003.doc");
-  test_support::RunCommand("rm -rf " + dir);
+  // oletools' zip (password "infected-test").
+  const std::string doc = test_support::UnzipMember(
+      kCorpora + "oletools-tests/tests/test-data/msodde/dde-test-from-office2003.doc.zip",
+      "dde-test-from-office2003.doc", "infected-test");
+  const auto report = Triage(Bytes(doc.begin(), doc.end()), "dde-test-from-office2003.doc");
   const std::string text = RenderText(report, Language::kEnglish);
   const std::string block = Section(text, "Document");
   INFO(text);

@@ -28,12 +28,8 @@ const StaticAnalyzer& Analyzer() {
 }
 
 Bytes Unzipped(const std::string& name) {
-  const std::string dir = test_support::RunCommand("mktemp -d");
-  test_support::RunCommand("unzip -q -o -P infected-test '" + kMsodde + name + ".zip' -d " + dir);
-  auto data = ReadFileBounded(dir + "/" + name, 16u << 20);
-  test_support::RunCommand("rm -rf " + dir);
-  REQUIRE(data);
-  return std::move(*data);
+  const std::string bytes = test_support::UnzipMember(kMsodde + name + ".zip", name, "infected-test");
+  return Bytes(bytes.begin(), bytes.end());
 }
 
 analysis::v1::StaticResult Analyze(const Bytes& data, const std::string& name) {

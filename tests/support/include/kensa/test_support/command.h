@@ -23,4 +23,22 @@ inline std::string RunCommand(const std::string& command) {
   return output;
 }
 
+// The bytes of `member` in the password-protected `zip` (the corpora's zips of live or test
+// samples), unzipped into a temporary folder that is removed again.
+inline std::string UnzipMember(const std::string& zip, const std::string& member,
+                               const std::string& password) {
+  const std::string dir = RunCommand("mktemp -d");
+  RunCommand("unzip -q -o -P '" + password + "' '" + zip + "' -d " + dir);
+  std::string bytes;
+  if (FILE* file = std::fopen((dir + "/" + member).c_str(), "rb")) {
+    char buffer[65536];
+    std::size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof(buffer), file)) > 0) bytes.append(buffer, got);
+    std::fclose(file);
+  }
+  RunCommand("rm -rf " + dir);
+  if (bytes.empty()) throw std::runtime_error(member + " not found in " + zip);
+  return bytes;
+}
+
 }  // namespace kensa::test_support
