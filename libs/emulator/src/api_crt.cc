@@ -410,11 +410,6 @@ void RegisterStartup(ApiRegistry& r) {
     r.Add(name, zero);
   }
   r.Add("__C_specific_handler", CSpecificHandler);
-  // C++ exception frames are not interpreted: their handlers decline.
-  auto continue_search = [](ApiInvocation&) -> std::uint64_t { return 1; };
-  for (const char* name : {"__CxxFrameHandler3", "__CxxFrameHandler4"}) {
-    r.Add(name, continue_search);
-  }
   r.Add("_except_handler3", [](ApiInvocation& inv) -> std::uint64_t {
     return ScopeTableHandler(inv, /*eh4=*/false);
   });

@@ -222,7 +222,7 @@ constexpr std::string_view kMsvcrt =
     "_get_wide_winmain_command_line/0 _get_narrow_winmain_command_line/0 "
     "__std_type_info_destroy_list/1 _callnewh/1 _query_new_mode/0 __current_exception/0 "
     "__current_exception_context/0 __CxxFrameHandler3/4 __CxxFrameHandler4/4 "
-    "_CxxThrowException/2 __std_terminate/0 _purecall/0 strcpy_s/3 strcat_s/3 wcscpy_s/3 "
+    "_CxxThrowException/2 ??_7type_info@@6B@/@ __std_terminate/0 _purecall/0 strcpy_s/3 strcat_s/3 wcscpy_s/3 "
     "wcscat_s/3 memcpy_s/4 memmove_s/4 sprintf_s/3 swprintf_s/3 _wfopen_s/3 fopen_s/3";
 
 struct DllTable {

@@ -160,6 +160,7 @@ const ApiRegistry& ApiRegistry::Get() {
     RegisterAdvapi32Apis(r);
     RegisterNetApis(r);
     RegisterCrtApis(r);
+    RegisterCxxExceptionApis(r);
     RegisterShellApis(r);
     return r;
   }();
@@ -1009,7 +1010,7 @@ void Machine::RaiseGuestException(PendingException exception) {
 }
 
 bool Machine::RaiseSoftwareException(std::uint32_t code, const PendingReturn& caller,
-                                     std::vector<std::uint64_t> parameters) {
+                                     std::vector<std::uint64_t> parameters, std::string what) {
   if (seh_dispatches_ >= kMaxSehDispatches) return false;
   if (x64()) {
     // The stack is walked from the caller: the API stub is in no image.
@@ -1020,8 +1021,9 @@ bool Machine::RaiseSoftwareException(std::uint32_t code, const PendingReturn& ca
   } else if (!HasSehHandler()) {
     return false;
   }
+  if (what.empty()) what = "RaiseException(" + Hex(code) + ")";
   RaiseGuestException({code, caller.return_address, std::move(parameters),
-                       "RaiseException(" + Hex(code) + ") from " + Hex(caller.return_address)});
+                       what + " from " + Hex(caller.return_address)});
   // Stopped where the API returns to, by OnBlock: a stop asked for in the hook itself does not
   // hold once the hook has moved RIP (cpu_engine.h).
   stop_pending_ = true;

@@ -150,6 +150,7 @@ void RegisterNtdllApis(ApiRegistry& registry);
 void RegisterAdvapi32Apis(ApiRegistry& registry);
 void RegisterNetApis(ApiRegistry& registry);
 void RegisterCrtApis(ApiRegistry& registry);
+void RegisterCxxExceptionApis(ApiRegistry& registry);
 void RegisterShellApis(ApiRegistry& registry);
 
 class Machine {
@@ -271,10 +272,25 @@ class Machine {
   // blocks run innermost first), then execution goes on at `target_ip` in that frame with
   // RAX = `code`. False when no x64 dispatch is under way.
   bool UnwindX64To(std::uint64_t target_ip, std::uint64_t code);
+  // The same unwind pass, then `at_target` with the target frame's registers instead of the
+  // jump, still on the dispatch's stack below the faulting frame: a C++ catch funclet runs there
+  // (it reaches its frame through EstablisherFrame, and the thrown object stays intact), then
+  // ResumeX64Frame continues in the frame (api_cxx_eh.cc).
+  bool UnwindX64(std::uint64_t target_ip, std::function<void(const X64Registers&)> at_target);
+  // Continues at `rip` with a frame's registers (after a catch funclet has run below it).
+  void ResumeX64Frame(const X64Registers& regs, std::uint64_t rip);
+  // C++ catch funclets running now, innermost last: the frame each belongs to (its
+  // EstablisherFrame) and that frame's registers, where execution goes on after a catch.
+  struct ActiveCatch {
+    std::uint64_t establisher = 0;
+    X64Registers frame;
+  };
+  std::vector<ActiveCatch>& active_catches() { return active_catches_; }
   // RaiseException: the exception is dispatched to the handlers on the stack once the API has
   // returned (its CONTEXT resumes after the call). False when no handler is there to ask.
+  // `what` names the exception in the end detail when no handler takes it.
   bool RaiseSoftwareException(std::uint32_t code, const PendingReturn& caller,
-                              std::vector<std::uint64_t> parameters);
+                              std::vector<std::uint64_t> parameters, std::string what = {});
   void PushCallFrame(std::uint64_t function, const std::vector<std::uint64_t>& args,
                      std::function<void(std::uint64_t)> then);
 
@@ -456,6 +472,7 @@ class Machine {
   std::uint64_t seh_record_ = 0;
   std::string seh_description_;
   std::optional<X64Dispatch> x64_dispatch_;
+  std::vector<ActiveCatch> active_catches_;
 
   std::uint64_t instructions_ = 0;
   // Instruction count of each translated block by address, with the block size it was asked for.

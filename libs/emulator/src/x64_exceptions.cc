@@ -183,6 +183,18 @@ void Machine::OnX64HandlerReturn() {
 }
 
 bool Machine::UnwindX64To(std::uint64_t target_ip, std::uint64_t code) {
+  return UnwindX64(target_ip, [this, target_ip, code](const X64Registers& frame) {
+    ResumeX64Frame(frame, target_ip);
+    cpu_->WriteReg(Reg::kAx, code);
+  });
+}
+
+void Machine::ResumeX64Frame(const X64Registers& regs, std::uint64_t rip) {
+  LoadX64Registers(regs);
+  cpu_->WriteReg(Reg::kIp, rip);
+}
+
+bool Machine::UnwindX64(std::uint64_t target_ip, std::function<void(const X64Registers&)> at_target) {
   if (!x64_dispatch_ || x64_dispatch_->with_handlers.empty()) return false;
   const X64Dispatch& d = *x64_dispatch_;
   std::vector<GuestCall> calls;
@@ -209,11 +221,9 @@ bool Machine::UnwindX64To(std::uint64_t target_ip, std::uint64_t code) {
     calls.push_back({frame.unwound.handler, {record, frame.unwound.establisher_frame, d.context, dispatcher}});
   }
   const X64Registers resume = d.frame;
-  CallGuestSequence(std::move(calls), [this, resume, target_ip, code] {
+  CallGuestSequence(std::move(calls), [this, resume, at_target = std::move(at_target)] {
     x64_dispatch_.reset();
-    LoadX64Registers(resume);
-    cpu_->WriteReg(Reg::kIp, target_ip);
-    cpu_->WriteReg(Reg::kAx, code);
+    at_target(resume);
   });
   return true;
 }
