@@ -72,16 +72,23 @@ std::optional<FuncInfo> ReadFuncInfo(Machine& m, std::uint64_t image_base, std::
   return f;
 }
 
-// The state of the function at `pc_rva`: the last IP-to-state entry at or before it.
+// The state of the function at `pc_rva`: the last IP-to-state entry at or before it (the
+// entries are in IP order; binary search).
 std::int32_t StateAt(Machine& m, const FuncInfo& f, std::uint64_t pc_rva) {
-  std::int32_t state = -1;
-  for (std::uint32_t i = 0; i < f.ip_count; ++i) {
+  std::uint32_t low = 0;
+  std::uint32_t high = f.ip_count;  // entries [low, high) are still candidates for "after pc"
+  while (low < high) {
+    const std::uint32_t middle = low + (high - low) / 2;
     bool ok = false;
-    const std::uint32_t ip = m.Read32(f.ip_map + 8ull * i, &ok);
-    if (!ok || ip > pc_rva) break;
-    state = static_cast<std::int32_t>(m.Read32(f.ip_map + 8ull * i + 4));
+    const std::uint32_t ip = m.Read32(f.ip_map + 8ull * middle, &ok);
+    if (!ok) return -1;
+    if (ip <= pc_rva) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
   }
-  return state;
+  return low == 0 ? -1 : static_cast<std::int32_t>(m.Read32(f.ip_map + 8ull * (low - 1) + 4));
 }
 
 // The frame's state: the one an earlier unwind left in its UnwindHelp slot (the function sets
