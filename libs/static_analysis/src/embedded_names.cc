@@ -13,32 +13,9 @@ constexpr std::size_t kMaxChildName = 200;
 
 }  // namespace
 
-bool IsValidUtf8(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<std::uint8_t>(text[i]);
-    std::size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (text.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      if ((static_cast<std::uint8_t>(text[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 std::string AnsiToUtf8(std::string_view text, std::uint32_t code_page) {
+  // kensa::IsValidUtf8 is protobuf's rule: no overlong forms, surrogates or code points past
+  // U+10FFFF (a looser check let "\xED\xA0\x80" through, and the result did not serialize).
   if (IsValidUtf8(text)) return std::string(text);
   if (code_page == 932) return strings::Cp932ToUtf8(text);
   std::string out;

@@ -9,9 +9,6 @@
 
 namespace kensa::static_analysis {
 
-// True when `text` is well-formed UTF-8 (no overlong two-byte forms, nothing past U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 // ANSI text of the document's code page as UTF-8: CP932 on Japanese systems, Latin-1
 // otherwise (close enough to 1252 for names and paths). Text already UTF-8 is kept.
 std::string AnsiToUtf8(std::string_view text, std::uint32_t code_page);

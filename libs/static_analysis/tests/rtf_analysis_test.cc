@@ -264,6 +264,19 @@ TEST_CASE("a Package object gives the packaged file as a child under its own nam
   CHECK(RtfSignatures(*result) == std::vector<std::string>{"rtf_embedded_package"});
 }
 
+TEST_CASE("an OLE1 class name that is UTF-8 in form but a surrogate is decoded, and serializes") {
+  // "\xED\xA0\x80" looks like a 3-byte UTF-8 sequence but encodes U+D800, which protobuf
+  // refuses: rtf_fuzz found the analyzer keeping it as it was (a result that did not serialize).
+  const std::string rtf = "{\\rtf1\\ansi{\\object\\objemb{\\*\\objdata\r\n" +
+                          HexLines(Ole1Embedded("Eq\xED\xA0\x80", Bytes(16, 0x41))) + "}}}";
+  auto result = Analyzer().Analyze(AsBytes(rtf), "odd.rtf", AnalyzeOptions{}, nullptr);
+  REQUIRE(result.has_value());
+  REQUIRE(result->rtf().objects_size() == 1);
+  CHECK(result->rtf().objects(0).class_name() == "Eq\xC3\xAD\xC2\xA0\xC2\x80");  // as Latin-1
+  std::string wire;
+  CHECK(result->SerializeToString(&wire));
+}
+
 TEST_CASE("the same package behind Word's tricks decodes to the same file") {
   const std::string hex = HexLines(Ole1Embedded("Package", CalcPackageNative()), 64);
   // Control words, groups and junk between digits, a \bin, a \'hh after an odd digit count,
