@@ -142,6 +142,13 @@ def normalise_path(text, tool, sample_name=""):
     return text
 
 
+def normalise_command(text, tool, sample_name=""):
+    """A process command line: paths as normalise_path, and numbers of three digits or more
+    (process ids each emulator makes up: speakeasy's antidbg.exe runs itself with its pid) as
+    %n%."""
+    return re.sub(r"(?<![\\\w])\d{3,}(?![\\\w])", "%n%", normalise_path(text, tool, sample_name))
+
+
 def normalise_key(text):
     text = text.lower()
     for long_name, short in REGISTRY_ROOTS:
@@ -193,7 +200,7 @@ def summarise_kensa(out, wall, error):
             elif kind == "process":
                 created = op in ("create", "shell_execute")
                 s["targets"][kind].add(
-                    "create " + normalise_path(target, "kensa") if created else op)
+                    "create " + normalise_command(target, "kensa") if created else op)
             elif kind == "mutex" or kind == "service":
                 if op != "open_manager":
                     s["targets"][kind].add(target.lower())
@@ -242,7 +249,7 @@ def summarise_speakeasy(out, wall, error, sample_name):
             if event == "create":
                 target = item.get("cmdline") or item.get("path") or ""
                 s["targets"]["process"].add(
-                    "create " + normalise_path(target, "speakeasy", sample_name))
+                    "create " + normalise_command(target, "speakeasy", sample_name))
             else:
                 s["targets"]["process"].add(SPEAKEASY_PROCESS_EVENTS.get(event, event))
         for api in apis:
