@@ -35,7 +35,6 @@ constexpr std::uint32_t kUnwinding = 0x66;  // EXCEPTION_UNWINDING | EXIT_UNWIND
 constexpr std::uint32_t kTargetUnwind = 0x20;
 constexpr std::uint32_t kFiEhsFlag = 0x1;      // FuncInfo.EHFlags: /EHs, catch(...) takes no SEH
 constexpr std::uint32_t kIsReference = 0x8;    // HandlerType.adjectives
-constexpr std::uint32_t kSimpleType = 0x1;     // CatchableType.properties
 // Bounds on tables a hostile image controls; real functions have a few of each.
 constexpr std::uint32_t kMaxStates = 4096;
 constexpr std::uint32_t kMaxTryBlocks = 256;
@@ -262,7 +261,9 @@ std::uint64_t CxxFrameHandler3(ApiInvocation& inv) {
       // The catch parameter, in the function's frame.
       if (thrown && handler_type != 0 && catch_object != 0 && thrown->object != 0) {
         const std::uint64_t slot = frame + static_cast<std::uint64_t>(static_cast<std::int64_t>(catch_object));
-        if ((adjectives & kIsReference) != 0 || (match->properties & kSimpleType) == 0 || match->size == 0) {
+        // By reference: the object's address; by value: its bytes (a class's copy constructor
+        // is not run).
+        if ((adjectives & kIsReference) != 0 || match->size == 0) {
           m.WritePtr(slot, thrown->object);
         } else {
           m.WriteBytes(slot, m.ReadBytes(thrown->object, std::min<std::size_t>(match->size, 4096)));
