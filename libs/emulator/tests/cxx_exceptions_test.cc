@@ -14,6 +14,7 @@ namespace kensa::emulator {
 namespace {
 
 namespace v1 = analysis::v1;
+using testing::CountCalls;
 using testing::ReadAll;
 using testing::TempDir;
 
@@ -36,11 +37,6 @@ Bytes BuildCxxProgram(const std::string& main_source, const std::string& probe_s
 std::string ReadText(const std::string& path) {
   const Bytes bytes = ReadAll(path);
   return std::string(bytes.begin(), bytes.end());
-}
-
-std::size_t CountCalls(const v1::BehaviorResult& r, const std::string& name) {
-  return static_cast<std::size_t>(std::count_if(r.api_calls().begin(), r.api_calls().end(),
-                                                [&](const auto& call) { return call.name() == name; }));
 }
 
 TEST_CASE("x64 C++: caught by value past a destructor, by base reference, and rethrown") {

@@ -16,6 +16,7 @@ namespace kensa::emulator {
 namespace {
 
 namespace v1 = analysis::v1;
+using testing::CountCalls;
 using testing::ReadAll;
 using testing::TempDir;
 
@@ -30,11 +31,6 @@ Bytes BuildSehProgram(bool x64) {
   REQUIRE(testing::Run(cc + " -std=c11 -O1 -s -static -I" + kSources + " -o " + dir.File("t15.exe") + " " +
                        kSources + "t15_seh.c " + dir.File("probe.o")));
   return ReadAll(dir.File("t15.exe"));
-}
-
-std::size_t CountCalls(const v1::BehaviorResult& r, const std::string& name) {
-  return static_cast<std::size_t>(std::count_if(r.api_calls().begin(), r.api_calls().end(),
-                                                [&](const auto& call) { return call.name() == name; }));
 }
 
 // Runs t15_seh: the markers wine prints, and the __finally's mutex before the caught one (the

@@ -2,6 +2,7 @@
 // Test helpers: build shellcode and tiny PEs at test time with mingw-w64 (installed by
 // scripts/install-deps), in a temporary directory that is removed afterwards.
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -42,6 +43,12 @@ inline Bytes ReadAll(const std::string& path) {
 }
 
 inline bool Run(const std::string& command) { return std::system(command.c_str()) == 0; }
+
+// How many recorded API calls have this name.
+inline std::size_t CountCalls(const analysis::v1::BehaviorResult& r, const std::string& name) {
+  return static_cast<std::size_t>(std::count_if(r.api_calls().begin(), r.api_calls().end(),
+                                                [&](const auto& call) { return call.name() == name; }));
+}
 
 // Assembles Intel-syntax GAS source into flat shellcode bytes (the .text section).
 inline Bytes AssembleShellcode(const std::string& source, bool x64) {
