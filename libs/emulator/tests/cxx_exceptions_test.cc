@@ -15,32 +15,20 @@ namespace {
 
 namespace v1 = analysis::v1;
 using testing::CountCalls;
-using testing::ReadAll;
 using testing::TempDir;
 
 const std::string kSources = "tests/winbins/src/";
 
-// main.c with the t16 probe (`probe`: C++ source of the MSVC target) linked in.
+// main.c with `probe` (C++) linked against msvcrt's C++ runtime, as CMake builds t16_cxx.
 Bytes BuildCxxProgram(const std::string& main_source, const std::string& probe_source) {
   TempDir dir;
-  testing::WriteText(dir.File("main.c"), main_source);
-  testing::WriteText(dir.File("probe.cc"), probe_source);
-  REQUIRE(testing::Run("clang++-14 --target=x86_64-pc-windows-msvc -O1 -c " + dir.File("probe.cc") + " -o " +
-                       dir.File("probe.o")));
   REQUIRE(testing::Run("x86_64-w64-mingw32-dlltool -d " + kSources + "t16_cxx_runtime.def -l " +
                        dir.File("libruntime.a")));
-  REQUIRE(testing::Run("x86_64-w64-mingw32-gcc -std=c11 -O1 -s -I" + kSources + " -o " + dir.File("t.exe") +
-                       " " + dir.File("main.c") + " " + dir.File("probe.o") + " " + dir.File("libruntime.a")));
-  return ReadAll(dir.File("t.exe"));
-}
-
-std::string ReadText(const std::string& path) {
-  const Bytes bytes = ReadAll(path);
-  return std::string(bytes.begin(), bytes.end());
+  return testing::CompileMsvcProbe(main_source, probe_source, /*x64=*/true, /*cxx=*/true, dir.File("libruntime.a"));
 }
 
 TEST_CASE("x64 C++: caught by value past a destructor, by base reference, and rethrown") {
-  const Bytes program = BuildCxxProgram(ReadText(kSources + "t16_cxx.c"), ReadText(kSources + "t16_cxx_probe.cc"));
+  const Bytes program = BuildCxxProgram(testing::ReadText(kSources + "t16_cxx.c"), testing::ReadText(kSources + "t16_cxx_probe.cc"));
   REQUIRE_FALSE(program.empty());
   auto out = Emulate(program, {});
   REQUIRE(out);

@@ -17,20 +17,12 @@ namespace {
 
 namespace v1 = analysis::v1;
 using testing::CountCalls;
-using testing::ReadAll;
-using testing::TempDir;
 
 const std::string kSources = "tests/winbins/src/";
 
 Bytes BuildSehProgram(bool x64) {
-  TempDir dir;
-  const std::string target = x64 ? "x86_64-pc-windows-msvc" : "i686-pc-windows-msvc";
-  const std::string cc = x64 ? "x86_64-w64-mingw32-gcc" : "i686-w64-mingw32-gcc";
-  REQUIRE(testing::Run("clang-14 --target=" + target + " -O1 -c " + kSources + "t15_seh_probe.c -o " +
-                       dir.File("probe.o")));
-  REQUIRE(testing::Run(cc + " -std=c11 -O1 -s -static -I" + kSources + " -o " + dir.File("t15.exe") + " " +
-                       kSources + "t15_seh.c " + dir.File("probe.o")));
-  return ReadAll(dir.File("t15.exe"));
+  return testing::CompileMsvcProbe(testing::ReadText(kSources + "t15_seh.c"),
+                                   testing::ReadText(kSources + "t15_seh_probe.c"), x64, /*cxx=*/false);
 }
 
 // Runs t15_seh: the markers wine prints, and the __finally's mutex before the caught one (the
@@ -78,8 +70,12 @@ TEST_CASE("x86: the same program through _except_handler3, its __finally run by 
 TEST_CASE("RaiseException is dispatched to the __except around the call, both architectures") {
   for (const bool x64 : {true, false}) {
     INFO((x64 ? "x64" : "x86"));
-    TempDir dir;
-    testing::WriteText(dir.File("probe.c"), R"(
+    const Bytes program = testing::CompileMsvcProbe(R"(
+#include <stdio.h>
+int Probe(void);
+int main(void) { printf("probe=%d\n", Probe()); return 0; }
+)",
+                                                    R"(
 __declspec(dllimport) void __stdcall RaiseException(unsigned long code, unsigned long flags,
                                                     unsigned long count, const void* arguments);
 int Probe(void) {
@@ -92,19 +88,10 @@ int Probe(void) {
   }
   return result;
 }
-)");
-    testing::WriteText(dir.File("main.c"), R"(
-#include <stdio.h>
-int Probe(void);
-int main(void) { printf("probe=%d\n", Probe()); return 0; }
-)");
-    const std::string target = x64 ? "x86_64-pc-windows-msvc" : "i686-pc-windows-msvc";
-    const std::string cc = x64 ? "x86_64-w64-mingw32-gcc" : "i686-w64-mingw32-gcc";
-    REQUIRE(testing::Run("clang-14 --target=" + target + " -O1 -c " + dir.File("probe.c") + " -o " +
-                         dir.File("probe.o")));
-    REQUIRE(testing::Run(cc + " -O1 -s -o " + dir.File("t.exe") + " " + dir.File("main.c") + " " +
-                         dir.File("probe.o")));
-    auto out = Emulate(ReadAll(dir.File("t.exe")), {});
+)",
+                                                    x64, /*cxx=*/false);
+    REQUIRE_FALSE(program.empty());
+    auto out = Emulate(program, {});
     REQUIRE(out);
     INFO(out->behavior.end_detail());
     CHECK(out->behavior.console_output() == "probe=5\n");

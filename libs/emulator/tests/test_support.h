@@ -44,6 +44,31 @@ inline Bytes ReadAll(const std::string& path) {
 
 inline bool Run(const std::string& command) { return std::system(command.c_str()) == 0; }
 
+inline std::string ReadText(const std::string& path) {
+  const Bytes bytes = ReadAll(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// A program whose `probe` source is compiled by clang for the MSVC target (C, or C++ when
+// `cxx`: __try and C++ exceptions, which mingw-w64's gcc lacks) and linked by mingw-w64 with
+// `main_c`; `link` adds libraries. Both find the headers of tests/winbins/src. Empty on failure.
+inline Bytes CompileMsvcProbe(const std::string& main_c, const std::string& probe, bool x64, bool cxx,
+                              const std::string& link = "") {
+  TempDir dir;
+  const std::string probe_file = dir.File(cxx ? "probe.cc" : "probe.c");
+  WriteText(dir.File("main.c"), main_c);
+  WriteText(probe_file, probe);
+  const std::string target = x64 ? "x86_64-pc-windows-msvc" : "i686-pc-windows-msvc";
+  const std::string cc = x64 ? "x86_64-w64-mingw32-gcc" : "i686-w64-mingw32-gcc";
+  if (!Run(std::string(cxx ? "clang++-14" : "clang-14") + " --target=" + target + " -O1 -Itests/winbins/src -c " + probe_file +
+           " -o " + dir.File("probe.o")) ||
+      !Run(cc + " -std=c11 -O1 -s -static -Itests/winbins/src -o " + dir.File("t.exe") + " " + dir.File("main.c") +
+           " " + dir.File("probe.o") + " " + link)) {
+    return {};
+  }
+  return ReadAll(dir.File("t.exe"));
+}
+
 // How many recorded API calls have this name.
 inline std::size_t CountCalls(const analysis::v1::BehaviorResult& r, const std::string& name) {
   return static_cast<std::size_t>(std::count_if(r.api_calls().begin(), r.api_calls().end(),
